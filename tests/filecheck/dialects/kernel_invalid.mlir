@@ -1,0 +1,31 @@
+// RUN: snax-opt %s --split-input-file --verify-diagnostics | filecheck %s
+
+func.func @narrowing(%a: i32, %b: i32) -> i8 {
+  %0 = kernel.add %a, %b : i32, i32 -> i8
+  func.return %0 : i8
+}
+// CHECK: operand type i32 is wider than the result type i8
+
+// -----
+
+func.func @mac_acc(%a: i8, %b: i8, %acc: i16) -> i32 {
+  %0 = "kernel.mac"(%a, %b, %acc) : (i8, i8, i16) -> i32
+  func.return %0 : i32
+}
+// CHECK: accumulator and result types must be equal
+
+// -----
+
+func.func @clamp(%x: i32) -> i8 {
+  %0 = kernel.rescale %x zp 0 mul 1 shift 0 out_zp 0 clamp 0, 300 : i32 -> i8
+  func.return %0 : i8
+}
+// CHECK: clamp range [0, 300] must be ordered and inside [-128, 127] of i8
+
+// -----
+
+func.func @shift(%x: i32) -> i8 {
+  %0 = kernel.rescale %x zp 0 mul 1 shift 64 out_zp 0 clamp -128, 127 : i32 -> i8
+  func.return %0 : i8
+}
+// CHECK: shift must be in [0, 63], got 64
