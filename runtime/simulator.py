@@ -51,7 +51,7 @@ TRAP_CAUSES = {
     11: "environment call from M-mode",
 }
 
-STATUS_EXITED, STATUS_RUNNING, STATUS_TRAP = 0, 1, 2
+STATUS_EXITED, STATUS_RUNNING, STATUS_TRAP, STATUS_ERROR = 0, 1, 2, 3
 
 
 def trap_cause_name(mcause: int) -> str:
@@ -124,6 +124,7 @@ def _bind(path: Path) -> ctypes.CDLL:
         "snax_sim_num_perf": (u32, [vp]),
         "snax_sim_perf": (u64, [vp, u32]),
         "snax_sim_take_output": (u64, [vp, ctypes.c_char_p, u64]),
+        "snax_sim_error": (ctypes.c_char_p, [vp]),
     }
     for name, (restype, argtypes) in signatures.items():
         fn = getattr(lib, name)
@@ -148,13 +149,21 @@ def _u8(buf: bytes | bytearray):
 
 class Simulator:
     """One cluster instance, just out of reset, with an optional waveform trace (FST/VCD
-    path in `wave`; tracing uses a separately built, slower model)."""
+    path in `wave`; tracing uses a separately built, slower model). `model` is the path of
+    an already built model library (by default `build_model(cfg)` finds or builds it)."""
 
-    def __init__(self, cfg: ClusterConfig | None = None, wave: str | Path | None = None):
+    def __init__(
+        self,
+        cfg: ClusterConfig | None = None,
+        wave: str | Path | None = None,
+        model: str | Path | None = None,
+    ):
         from .build import build_model
 
         self.cfg = cfg or load_config()
-        self._lib = _bind(Path(build_model(self.cfg, trace=wave is not None)))
+        if model is None:
+            model = build_model(self.cfg, trace=wave is not None)
+        self._lib = _bind(Path(model))
         wave_arg = str(wave).encode() if wave is not None else None
         self._sim = self._lib.snax_sim_new(self.cfg.l3_bytes, self.cfg.l3.latency_cycles, wave_arg)
         if not self._sim:
@@ -259,6 +268,12 @@ class Simulator:
         an `.l3` array), e.g. a parameter block, so one compiled program serves many cases."""
         buf = _as_bytes(data)
         sym = self._symbol(name, len(buf))
+        bss = self.program.symbols.get("__bss_start"), self.program.symbols.get("__bss_end")
+        if bss[0] and bss[1] and bss[0].addr <= sym.addr < bss[1].addr:
+            raise SimulationError(
+                f"symbol '{name}' is in .bss, which crt0 zeroes at start: declare it "
+                "SNAX_HOST_PARAM (snax.h) so it is kept in .data"
+            )
         if CORE_MEM_BASE <= sym.addr < CORE_MEM_BASE + self.cfg.core_mem_bytes:
             self.write_core_mem(sym.addr, buf)
         elif L3_BASE <= sym.addr:
@@ -349,6 +364,12 @@ class Simulator:
                 res.cycles,
                 self.describe_pc(res.trap_pc),
                 output,
+            )
+        if res.status == STATUS_ERROR:
+            why = (self._lib.snax_sim_error(sim) or b"").decode(errors="replace")
+            where = self.describe_pc(res.pc)
+            raise SimulationError(
+                f"simulation error after {res.cycles} cycles (PC {where}): {why or 'unknown'}"
             )
         if res.status != STATUS_EXITED:
             raise SimulationError(f"the harness returned an unknown status {res.status}")

@@ -17,6 +17,9 @@
  * puts initialized data in L3 (loaded by the runtime, reachable only by the DMA). */
 #define SNAX_TCDM __attribute__((section(".tcdm"), aligned(64)))
 #define SNAX_L3 __attribute__((section(".l3"), aligned(64)))
+/* A variable the host writes before the run (Simulator.write_symbol) or reads after it:
+ * kept in .data, because crt0 zeroes .bss after the program is loaded. */
+#define SNAX_HOST_PARAM __attribute__((section(".data"), used))
 
 /* ---- MMIO ------------------------------------------------------------------------------ */
 

@@ -1,0 +1,218 @@
+"""DMA throughput of the simulated cluster, measured by its hardware counters.
+
+Runs `dma_bandwidth.c` on the Verilator model: every transfer is started and waited for on
+its own; the table gives bytes per DMA-busy cycle (the `dma_busy_cycles` counter) and per
+cycle as the core sees it from START to DONE (including the L3 latency and the polling).
+Data are checked after the run. Usage: python benchmarks/dma_bandwidth.py [--config FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from snaxc.config import L3_BASE, TCDM_BASE, ClusterConfig, ConfigError, load_config
+from snaxc.runtime import CompileError, SimulationError, Simulator, compile_program
+
+HERE = Path(__file__).resolve().parent
+MAX_CASES = 16  # dma_bandwidth.c
+TARGET_BYTES_PER_CYCLE = 57.6  # 90 % of one 64-byte beat per cycle
+
+L3_SRC = L3_BASE + 0x0100_0000
+L3_DST = L3_BASE + 0x0200_0000
+
+
+@dataclass
+class Case:
+    name: str
+    src: int
+    dst: int
+    elem_log2: int
+    src_bounds: list[int]
+    src_strides: list[int]
+    dst_bounds: list[int]
+    dst_strides: list[int]
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.src_bounds)) << self.elem_log2
+
+    def words(self, dims: int) -> list[int]:
+        def pad(v: list[int], fill: int) -> list[int]:
+            if len(v) > dims:
+                raise ValueError(f"{self.name}: {len(v)} dimensions, the DMA has {dims}")
+            return v + [fill] * (dims - len(v))
+
+        return [
+            self.src,
+            self.dst,
+            self.elem_log2,
+            *pad(self.src_bounds, 1),
+            *pad(self.src_strides, 0),
+            *pad(self.dst_bounds, 1),
+            *pad(self.dst_strides, 0),
+        ]
+
+
+def contiguous(name: str, src: int, dst: int, nbytes: int, elem_log2: int = 6) -> Case:
+    e = 1 << elem_log2
+    n = nbytes // e
+    return Case(name, src, dst, elem_log2, [n], [e], [n], [e])
+
+
+def cases(cfg: ClusterConfig) -> list[Case]:
+    big = min(cfg.tcdm_bytes // 2, 64 * 1024)
+    half = big // 2
+    rows, row_bytes, pitch = 64, 512, 4096
+    e8 = 8
+    return [
+        contiguous(f"L3->TCDM contiguous {big // 1024} KiB", L3_SRC, TCDM_BASE, big),
+        contiguous(f"TCDM->L3 contiguous {big // 1024} KiB", TCDM_BASE, L3_DST, big),
+        contiguous(f"TCDM->TCDM contiguous {half // 1024} KiB", TCDM_BASE, TCDM_BASE + big, half),
+        # A 64 x 512-byte tile out of a matrix with a 4 KiB row pitch, and back.
+        Case(
+            f"L3->TCDM 2-D tile {rows}x{row_bytes} B",
+            L3_SRC,
+            TCDM_BASE,
+            6,
+            [row_bytes // 64, rows],
+            [64, pitch],
+            [rows * row_bytes // 64],
+            [64],
+        ),
+        Case(
+            f"TCDM->L3 2-D tile {rows}x{row_bytes} B",
+            TCDM_BASE,
+            L3_DST,
+            6,
+            [rows * row_bytes // 64],
+            [64],
+            [row_bytes // 64, rows],
+            [64, pitch],
+        ),
+        # A 64 x 64 matrix of 8-byte elements transposed on the way in (one element/cycle).
+        Case(
+            "L3->TCDM transpose 64x64 x 8 B",
+            L3_SRC,
+            TCDM_BASE,
+            3,
+            [64, 64],
+            [64 * e8, e8],
+            [64 * 64],
+            [e8],
+        ),
+    ]
+
+
+def element_addresses(base: int, bounds: list[int], strides: list[int], e: int) -> np.ndarray:
+    """Byte addresses a pattern touches, in transfer order."""
+    offs = np.zeros(1, dtype=np.int64)
+    for b, s in zip(reversed(bounds), reversed(strides), strict=True):
+        offs = (offs[:, None] + np.arange(b, dtype=np.int64) * s).reshape(-1)
+    return ((base + offs)[:, None] + np.arange(e)).reshape(-1)
+
+
+def reference(all_cases: list[Case], mem: dict[int, np.ndarray]) -> None:
+    """Apply the transfers in order to byte arrays `mem` (base address -> contents)."""
+
+    def locate(addrs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        for base, data in mem.items():
+            if base <= addrs.min() and addrs.max() < base + data.size:
+                return data, addrs - base
+        raise ValueError(f"transfer outside the modelled memories at {addrs.min():#x}")
+
+    for c in all_cases:
+        e = 1 << c.elem_log2
+        src, si = locate(element_addresses(c.src, c.src_bounds, c.src_strides, e))
+        dst, di = locate(element_addresses(c.dst, c.dst_bounds, c.dst_strides, e))
+        dst[di] = src[si]
+
+
+def run(cfg: ClusterConfig) -> int:
+    elf = compile_program([HERE / "dma_bandwidth.c"], cfg)
+    all_cases = cases(cfg)
+    rng = np.random.default_rng(0)
+    span = 0x40000  # bytes of L3 each of the source and destination regions covers
+    l3_data = rng.integers(0, 256, span, dtype=np.uint8)
+
+    build_t0 = time.monotonic()
+    sim = Simulator(cfg)
+    build_s = time.monotonic() - build_t0
+    sim.load_elf(elf)
+    sim.write_symbol("num_cases", np.uint32(len(all_cases)).tobytes())
+    words = [w for c in all_cases for w in c.words(cfg.dma.dims)]
+    sim.write_symbol("cases", np.array(words, dtype=np.int64).astype(np.uint32))
+    sim.write_l3(L3_SRC, l3_data)
+    t0 = time.monotonic()
+    result = sim.run(max_cycles=50_000_000)
+    wall = time.monotonic() - t0
+    if result.exit_code != 0:
+        print(f"error: the benchmark program exited with {result.exit_code}", file=sys.stderr)
+        return 1
+    res = np.frombuffer(sim.read_symbol("results"), dtype=np.uint32).reshape(MAX_CASES, 5)
+
+    # Data check: replay the transfers on a byte model and compare the L3 destination.
+    mem = {
+        L3_SRC: l3_data.copy(),
+        L3_DST: np.zeros(span, dtype=np.uint8),
+        TCDM_BASE: np.zeros(cfg.tcdm_bytes, dtype=np.uint8),
+    }
+    reference(all_cases, mem)
+    got = np.frombuffer(sim.read_l3(L3_DST, span), dtype=np.uint8)
+    ok = np.array_equal(got, mem[L3_DST])
+
+    print(
+        f"DMA bandwidth, configuration '{cfg.name}' ({cfg.hash()}), "
+        f"{cfg.dma_beat_bytes} B/beat, L3 latency {cfg.l3.latency_cycles} cycles"
+    )
+    print(
+        f"{'transfer':40} {'bytes':>8} {'busy cyc':>9} {'B/busy cyc':>11} "
+        f"{'core cyc':>9} {'B/cyc':>7} {'conflicts':>9}"
+    )
+    status = 0
+    for i, c in enumerate(all_cases):
+        core, busy, rd, wr, conf = (int(x) for x in res[i])
+        if rd != c.nbytes or wr != c.nbytes:
+            print(
+                f"error: {c.name}: counters report {rd} B read, {wr} B written, "
+                f"expected {c.nbytes}",
+                file=sys.stderr,
+            )
+            status = 1
+        print(
+            f"{c.name:40} {c.nbytes:>8} {busy:>9} {c.nbytes / busy:>11.2f} "
+            f"{core:>9} {c.nbytes / core:>7.2f} {conf:>9}"
+        )
+    best = max(all_cases[i].nbytes / int(res[i][1]) for i in range(2))
+    verdict = "meets" if best >= TARGET_BYTES_PER_CYCLE else "BELOW"
+    print(
+        f"large contiguous L3<->TCDM: {best:.2f} B/cycle ({verdict} the "
+        f"{TARGET_BYTES_PER_CYCLE} B/cycle target)"
+    )
+    print(f"data check of everything written to L3: {'ok' if ok else 'MISMATCH'}")
+    print(
+        f"simulator: {result.cycles} cycles in {wall:.2f} s = "
+        f"{result.cycles / wall / 1e6:.2f} Mcycles/s (model load {build_s:.1f} s)"
+    )
+    sim.close()
+    return status if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--config", help="cluster configuration YAML (default: the default one)")
+    args = ap.parse_args(argv)
+    try:
+        return run(load_config(args.config))
+    except (ConfigError, CompileError, SimulationError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
