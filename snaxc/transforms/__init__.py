@@ -4,4 +4,14 @@ from collections.abc import Callable
 
 from xdsl.passes import ModulePass
 
-SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {}
+
+def _recognize_kernels() -> type[ModulePass]:
+    from snaxc.transforms.recognize_kernels import RecognizeKernels
+
+    return RecognizeKernels
+
+
+SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
+    "recognize-kernels": _recognize_kernels,
+}
+"""Every snaxc pass by name (imported lazily, when a pipeline uses it)."""
