@@ -10,6 +10,7 @@
 
 from collections.abc import Callable
 
+from xdsl.context import Context
 from xdsl.ir import Dialect
 
 
@@ -51,3 +52,16 @@ SNAXC_DIALECTS: dict[str, Callable[[], Dialect]] = {
     "kernel": _kernel,
 }
 """Every dialect a snaxc module may contain beyond xDSL's, by name (lazily loaded)."""
+
+
+def snaxc_context() -> Context:
+    """An xDSL context in which every xDSL dialect and every snaxc dialect is available."""
+    from xdsl.universe import Universe
+
+    ctx = Context()
+    for name, factory in Universe.get_multiverse().all_dialects.items():
+        ctx.register_dialect(name, factory)
+    for name, factory in SNAXC_DIALECTS.items():
+        if name not in ctx.registered_dialect_names:
+            ctx.register_dialect(name, factory)
+    return ctx

@@ -11,7 +11,14 @@ def _recognize_kernels() -> type[ModulePass]:
     return RecognizeKernels
 
 
+def _lower_mmio() -> type[ModulePass]:
+    from snaxc.transforms.lower_mmio import LowerMmio
+
+    return LowerMmio
+
+
 SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "recognize-kernels": _recognize_kernels,
+    "lower-mmio": _lower_mmio,
 }
 """Every snaxc pass by name (imported lazily, when a pipeline uses it)."""

@@ -1,0 +1,96 @@
+"""The control program (func/scf/cf/arith/memref/llvm) to LLVM IR through upstream MLIR.
+
+xDSL has no func/arith/memref -> LLVM conversions and its LLVM printer drops `volatile`,
+so the module is printed, parsed by the upstream MLIR bundled in torch-mlir's Python
+bindings, converted to the LLVM dialect with 32-bit indices (the core is RV32) and
+translated to LLVM IR there. Memory-mapped register accesses must already be volatile
+LLVM ops (`lower-mmio`); loads carry the `snax.volatile` marker that is turned into
+upstream's `volatile_` flag here.
+"""
+
+from __future__ import annotations
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.printer import Printer
+
+from snaxc.errors import SnaxcError
+from snaxc.transforms.lower_mmio import VOLATILE_MARKER, LowerMmio
+
+INDEX_BITS = 32
+TARGET_TRIPLE = "riscv32-unknown-unknown-elf"
+DATA_LAYOUT = "e-m:e-p:32:32-i64:64-n32-S128"
+
+_TO_LLVM = ",".join(
+    [
+        "convert-scf-to-cf",
+        "expand-strided-metadata",
+        "lower-affine",
+        f"convert-arith-to-llvm{{index-bitwidth={INDEX_BITS}}}",
+        f"convert-cf-to-llvm{{index-bitwidth={INDEX_BITS}}}",
+        f"finalize-memref-to-llvm{{index-bitwidth={INDEX_BITS}}}",
+        f"convert-func-to-llvm{{index-bitwidth={INDEX_BITS}}}",
+        "reconcile-unrealized-casts",
+    ]
+)
+PIPELINE = f"builtin.module({_TO_LLVM})"
+"""The upstream pass pipeline from the control program to the LLVM dialect."""
+
+
+def module_text(module: ModuleOp) -> str:
+    """Pretty-print an xDSL module (the generic form breaks on newer upstream properties)."""
+    from io import StringIO
+
+    out = StringIO()
+    Printer(stream=out).print_op(module)
+    return out.getvalue()
+
+
+def to_llvm_ir(module: ModuleOp | str, ctx: Context | None = None) -> str:
+    """LLVM IR of a control program given as an xDSL module or as MLIR text.
+
+    An xDSL module gets `lower-mmio` applied first (it is modified in place).
+    """
+    if isinstance(module, ModuleOp):
+        LowerMmio().apply(ctx or Context(), module)
+        module = module_text(module)
+    return upstream_to_llvm_ir(module)
+
+
+def upstream_to_llvm_ir(text: str, name: str = "<control program>") -> str:
+    """Parse `text` with upstream MLIR, lower it to the LLVM dialect and translate it."""
+    from torch_mlir import ir
+    from torch_mlir.dialects import llvm
+    from torch_mlir.passmanager import PassManager
+
+    with ir.Context() as ctx:
+        ctx.allow_unregistered_dialects = False
+        try:
+            m = ir.Module.parse(text)
+        except ir.MLIRError as e:
+            raise SnaxcError(
+                f"{name}: upstream MLIR cannot parse the control program: {_first_diagnostic(e)}"
+            ) from None
+
+        def mark_volatile(op: ir.Operation) -> ir.WalkResult:
+            if op.name == "llvm.load" and VOLATILE_MARKER in op.attributes:
+                op.attributes["volatile_"] = ir.UnitAttr.get()
+                del op.attributes[VOLATILE_MARKER]
+            return ir.WalkResult.ADVANCE
+
+        m.operation.walk(mark_volatile)
+        m.operation.attributes["llvm.target_triple"] = ir.StringAttr.get(TARGET_TRIPLE)
+        m.operation.attributes["llvm.data_layout"] = ir.StringAttr.get(DATA_LAYOUT)
+        try:
+            PassManager.parse(PIPELINE).run(m.operation)
+        except ir.MLIRError as e:
+            raise SnaxcError(f"{name}: lowering to LLVM failed: {_first_diagnostic(e)}") from None
+        return str(llvm.translate_module_to_llvmir(m.operation))
+
+
+def _first_diagnostic(e: Exception) -> str:
+    diags = getattr(e, "error_diagnostics", None)
+    if diags:
+        d = diags[0]
+        return f"{d.location}: {d.message}"
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
