@@ -24,8 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, linalg
+from xdsl.dialects import arith
 from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, BlockArgument, Operation, OpResult, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -111,12 +112,12 @@ def _replace_body(
 ) -> None:
     """Put `new_op` in place of the matched chain (root first) and drop what is dead."""
     block = generic.body.block
-    rewriter.replace_op(match.ops[0], new_op)
+    rewriter.replace(match.ops[0], new_op)
     for op in match.ops[1:]:
-        rewriter.erase_op(op)
+        rewriter.erase(op)
     for op in list(block.ops):
         if isinstance(op, arith.ConstantOp) and not op.result.uses:
-            rewriter.erase_op(op)
+            rewriter.erase(op)
 
 
 class _KernelPattern(RewritePattern):
