@@ -1,0 +1,186 @@
+// DMA reader: walks the source pattern of the descriptor at the head of its queue and pushes
+// one element per cycle, right-aligned in a 512-bit word, into the data FIFO.
+//
+// TCDM source: an element occupies E/8 consecutive words (E >= 8) or part of one word
+// (E < 8), requested on narrow ports 0..E/8-1. Ports that lose their bank retry alone; the
+// next element is requested once every word of the current one is granted. Read data comes
+// back one cycle after each grant and is collected until the element is complete.
+//
+// L3 source: one 64-byte line request per element, up to DmaMaxOutstanding in flight.
+// Responses arrive in order and cannot be back-pressured, so a request is only issued when
+// the data FIFO has a free slot for it (FIFO occupancy + requests in flight < depth).
+//
+// Elements enter the FIFO in source order: a TCDM descriptor starts only once all L3
+// responses are in, and an L3 request is not issued while a TCDM element is completing.
+module snax_dma_reader
+  import snax_cluster_cfg_pkg::*;
+  import snax_dma_pkg::*;
+#(
+  localparam int unsigned FifoCntW = $clog2(DmaDataFifoDepth + 1)
+) (
+  input  logic                         clk_i,
+  input  logic                         rst_ni,
+  // Source side of the head descriptor.
+  input  logic                         desc_valid_i,
+  input  dma_side_t                    desc_i,
+  output logic                         desc_pop_o,
+  // TCDM read ports.
+  output logic [DmaPorts-1:0]          tcdm_req_o,
+  output logic [DmaPorts-1:0][31:0]    tcdm_addr_o,
+  input  logic [DmaPorts-1:0]          tcdm_gnt_i,
+  input  logic [DmaPorts-1:0]          tcdm_rvalid_i,
+  input  logic [DmaPorts-1:0][63:0]    tcdm_rdata_i,
+  // L3 read requests and responses.
+  output logic                         l3_valid_o,
+  input  logic                         l3_ready_i,
+  output logic [31:0]                  l3_addr_o,
+  input  logic                         l3_rsp_valid_i,
+  input  logic [DmaWidth-1:0]          l3_rsp_rdata_i,
+  // Data FIFO.
+  output logic                         push_o,
+  output logic [DmaWidth-1:0]          push_data_o,
+  input  logic [FifoCntW-1:0]          fifo_count_i,
+  // Bytes that entered the FIFO this cycle.
+  output logic [7:0]                   bytes_o
+);
+
+  localparam int unsigned MetaW = 6 + 3;  // line offset, elem_log2
+  localparam int unsigned MetaCntW = $clog2(DmaMaxOutstanding + 1);
+
+  // Head descriptor --------------------------------------------------------------------------
+
+  logic [31:0]          addr;
+  logic                 last, step, empty_desc, src_l3;
+  logic [DmaPorts-1:0]  word_mask;
+
+  always_comb begin
+    empty_desc = 1'b0;
+    for (int unsigned d = 0; d < DmaDims; d++) empty_desc |= desc_i.bound[d] == '0;
+  end
+  assign src_l3    = is_l3(desc_i.base);
+  assign word_mask = elem_word_mask(desc_i.elem_log2);
+
+  snax_dma_agen u_agen (
+    .clk_i,
+    .rst_ni,
+    .base_i  (desc_i.base),
+    .bound_i (desc_i.bound),
+    .stride_i(desc_i.stride),
+    .step_i  (step),
+    .addr_o  (addr),
+    .last_o  (last)
+  );
+
+  // TCDM path --------------------------------------------------------------------------------
+
+  logic [DmaPorts-1:0] granted_d, granted_q, granted_now;
+  logic                tcdm_go, tcdm_elem_done, meta_valid;
+  logic                pend_q;           // the element whose last word was granted last cycle
+  logic [2:0]          pend_off_q, pend_log2_q;
+  logic [DmaPorts-1:0][63:0] rbuf_q, rmerged;
+
+  assign tcdm_go = desc_valid_i && !empty_desc && !src_l3 &&
+                   (granted_q != '0 ||
+                    (32'(fifo_count_i) + 32'(pend_q) < DmaDataFifoDepth && !meta_valid));
+
+  always_comb begin
+    for (int unsigned i = 0; i < DmaPorts; i++) begin
+      tcdm_req_o[i]  = tcdm_go && word_mask[i] && !granted_q[i];
+      tcdm_addr_o[i] = {addr[31:3], 3'b000} + 32'(8 * i);
+    end
+    granted_now    = granted_q | (tcdm_req_o & tcdm_gnt_i);
+    tcdm_elem_done = tcdm_go && ((granted_now & word_mask) == word_mask);
+    granted_d      = tcdm_elem_done ? '0 : granted_now;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      granted_q   <= '0;
+      pend_q      <= 1'b0;
+      pend_off_q  <= '0;
+      pend_log2_q <= '0;
+      rbuf_q      <= '0;
+    end else begin
+      granted_q   <= granted_d;
+      pend_q      <= tcdm_elem_done;
+      pend_off_q  <= addr[2:0];
+      pend_log2_q <= desc_i.elem_log2;
+      for (int unsigned i = 0; i < DmaPorts; i++) begin
+        if (tcdm_rvalid_i[i]) rbuf_q[i] <= tcdm_rdata_i[i];
+      end
+    end
+  end
+
+  always_comb begin
+    for (int unsigned i = 0; i < DmaPorts; i++) begin
+      rmerged[i] = tcdm_rvalid_i[i] ? tcdm_rdata_i[i] : rbuf_q[i];
+    end
+  end
+
+  // L3 path ----------------------------------------------------------------------------------
+
+  logic                meta_full;
+  logic [MetaCntW-1:0] meta_count;
+  logic [MetaW-1:0]    meta_head;
+  logic                l3_fire;
+
+  assign l3_valid_o = desc_valid_i && !empty_desc && src_l3 && !pend_q && !meta_full &&
+                      32'(fifo_count_i) + 32'(meta_count) < DmaDataFifoDepth;
+  assign l3_addr_o  = {addr[31:6], 6'b0};
+  assign l3_fire    = l3_valid_o && l3_ready_i;
+
+  snax_dma_fifo #(
+    .Width(MetaW),
+    .Depth(DmaMaxOutstanding)
+  ) u_meta_fifo (
+    .clk_i,
+    .rst_ni,
+    .push_i (l3_fire),
+    .data_i ({addr[5:0], desc_i.elem_log2}),
+    .pop_i  (l3_rsp_valid_i),
+    .data_o (meta_head),
+    .valid_o(meta_valid),
+    .full_o (meta_full),
+    .count_o(meta_count)
+  );
+
+  // Descriptor progress and FIFO push ----------------------------------------------------------
+
+  assign step       = tcdm_elem_done || l3_fire;
+  assign desc_pop_o = (step && last) || (desc_valid_i && empty_desc);
+
+  logic [2:0] push_log2;
+  always_comb begin
+    if (l3_rsp_valid_i) begin
+      push_data_o = l3_rsp_rdata_i >> {meta_head[MetaW-1:3], 3'b000};
+      push_log2   = meta_head[2:0];
+    end else if (pend_log2_q >= 3'd3) begin
+      push_data_o = rmerged;
+      push_log2   = pend_log2_q;
+    end else begin
+      push_data_o = DmaWidth'(rmerged[0] >> {pend_off_q, 3'b000});
+      push_log2   = pend_log2_q;
+    end
+  end
+  assign push_o  = l3_rsp_valid_i || pend_q;
+  assign bytes_o = push_o ? 8'd1 << push_log2 : 8'd0;
+
+  // Assertions --------------------------------------------------------------------------------
+
+  NoUnexpectedResponse: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      l3_rsp_valid_i |-> meta_valid)
+    else $error("DMA: L3 read response without an outstanding request");
+  OnePushPerCycle: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      !(l3_rsp_valid_i && pend_q))
+    else $error("DMA: L3 and TCDM data collided at the data FIFO");
+  TcdmSrcInRange: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      tcdm_go |-> in_tcdm(addr) && in_tcdm(addr + (32'd1 << desc_i.elem_log2) - 32'd1))
+    else $error("DMA: source element at 0x%08x is not inside the TCDM", addr);
+  TcdmSrcAligned: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      tcdm_go |-> (6'(addr[2:0]) & elem_align_mask(desc_i.elem_log2) & 6'h7) == '0)
+    else $error("DMA: TCDM source element at 0x%08x is not aligned", addr);
+  L3SrcAligned: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      l3_valid_o |-> (addr[5:0] & elem_align_mask(desc_i.elem_log2)) == '0)
+    else $error("DMA: L3 source element at 0x%08x is not aligned to its size", addr);
+
+endmodule
