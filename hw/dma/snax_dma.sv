@@ -10,7 +10,8 @@
 // data FIFO; the writer pops them and walks the destination pattern. Both move one element
 // per cycle, so contiguous copies of 64-byte elements run at 64 B/cycle. Descriptors are
 // pipelined: the reader may start the next descriptor while the writer is still finishing the
-// previous one (a descriptor that reads what an earlier one writes must wait for DONE).
+// previous one, unless the next one reads bytes that an unfinished earlier one writes (then it
+// waits for that one's DONE): descriptors behave as if executed one after the other.
 // DONE counts descriptors whose writes have all been performed.
 //
 // The L3 request port is shared by the reader (line reads) and the writer (line writes with
@@ -91,6 +92,23 @@ module snax_dma
   assign reg_gnt_o  = reg_req_i && !(is_start && queue_full);
   assign reg_fire   = reg_req_i && reg_gnt_o;
   assign push_desc  = reg_fire && is_start;
+
+  // Byte range [lo, hi] covered by a side's pattern (64-bit, no wrap-around), and whether it
+  // has any element at all.
+  function automatic logic [128:0] side_range(dma_side_t side);
+    logic signed [63:0] lo, hi, span;
+    logic               nonempty;
+    lo       = 64'(side.base);
+    hi       = 64'(side.base) + 64'(elem_align_mask(side.elem_log2));
+    nonempty = 1'b1;
+    for (int unsigned d = 0; d < DmaDims; d++) begin
+      nonempty &= side.bound[d] != '0;
+      span = (64'(side.bound[d]) - 64'sd1) * 64'($signed(side.stride[d]));
+      if (span < 0) lo += span;
+      else          hi += span;
+    end
+    return {lo, hi, nonempty};
+  endfunction
 
   function automatic logic [31:0] apply_be(logic [31:0] old, logic [31:0] wdata, logic [3:0] be);
     logic [31:0] res = old;
@@ -191,16 +209,68 @@ module snax_dma
   assign dst_side = '{base: dst_q, elem_log2: elem_log2_q, bound: dst_bound_q,
                       stride: dst_stride_q};
 
+  // Read-after-write ordering between descriptors. Each descriptor is tagged at START with
+  // the id (1-based START count) of the latest earlier descriptor, still unfinished, whose
+  // destination range overlaps its source range; the reader holds it until DONE reaches that
+  // id. Independent descriptors overlap freely (the next one reads while this one writes).
+  // Write-after-read and write-after-write need no check: the writer is in order and a
+  // descriptor's writes start only after all the data it depends on was read.
+  logic [DmaQueueDepth-1:0][31:0] slot_id_q;       // id of the descriptor in each slot
+  logic [DmaQueueDepth-1:0][63:0] slot_lo_q, slot_hi_q;  // its destination byte range
+  logic [DmaQueueDepth-1:0]       slot_nonempty_q;
+  localparam int unsigned SlotW = DmaQueueDepth > 1 ? $clog2(DmaQueueDepth) : 1;
+  logic [SlotW-1:0] slot_q;
+  logic [63:0] new_src_lo, new_src_hi, new_dst_lo, new_dst_hi;
+  logic        new_src_nonempty, new_dst_nonempty;
+  logic [31:0] new_dep, rd_dep;
+
+  assign {new_src_lo, new_src_hi, new_src_nonempty} = side_range(src_side);
+  assign {new_dst_lo, new_dst_hi, new_dst_nonempty} = side_range(dst_side);
+
+  always_comb begin
+    logic [31:0] best_age;
+    new_dep  = done_q;  // no dependency: already satisfied
+    best_age = '0;
+    for (int unsigned k = 0; k < DmaQueueDepth; k++) begin
+      logic [31:0] age;  // > 0 while the descriptor is unfinished; larger = younger
+      age = slot_id_q[k] - done_q;
+      if (!age[31] && age != '0 && age > best_age && slot_nonempty_q[k] && new_src_nonempty &&
+          !(slot_hi_q[k] < new_src_lo || new_src_hi < slot_lo_q[k])) begin
+        best_age = age;
+        new_dep  = slot_id_q[k];
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      slot_id_q       <= '0;
+      slot_lo_q       <= '0;
+      slot_hi_q       <= '0;
+      slot_nonempty_q <= '0;
+      slot_q          <= '0;
+    end else if (push_desc) begin
+      slot_id_q[slot_q]       <= pushed_q + 32'd1;
+      slot_lo_q[slot_q]       <= new_dst_lo;
+      slot_hi_q[slot_q]       <= new_dst_hi;
+      slot_nonempty_q[slot_q] <= new_dst_nonempty;
+      slot_q <= (32'(slot_q) == DmaQueueDepth - 1) ? '0 : slot_q + 1'b1;
+    end
+  end
+
+  logic rdq_ready;
+  assign rdq_ready = rdq_valid && $signed(done_q - rd_dep) >= 0;  // dependency finished
+
   snax_dma_fifo #(
-    .Width(DescW),
+    .Width(DescW + 32),
     .Depth(DmaQueueDepth)
   ) u_rd_queue (
     .clk_i,
     .rst_ni,
     .push_i (push_desc),
-    .data_i (src_side),
+    .data_i ({new_dep, src_side}),
     .pop_i  (rd_desc_pop),
-    .data_o (rd_desc),
+    .data_o ({rd_dep, rd_desc}),
     .valid_o(rdq_valid),
     .full_o (rdq_full),
     .count_o()
@@ -235,7 +305,7 @@ module snax_dma
   snax_dma_reader u_reader (
     .clk_i,
     .rst_ni,
-    .desc_valid_i  (rdq_valid),
+    .desc_valid_i  (rdq_ready),
     .desc_i        (rd_desc),
     .desc_pop_o    (rd_desc_pop),
     .tcdm_req_o    (tcdm_rd_req_o),
