@@ -37,7 +37,7 @@ from xdsl.irdl import (
     prop_def,
     result_def,
 )
-from xdsl.parser import AttrParser
+from xdsl.parser import AttrParser, Parser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.str_enum import StrEnum
@@ -159,10 +159,28 @@ class MmioStoreOp(IRDLOperation):
     value = operand_def(I32)
     address = prop_def(IntegerAttr[I64])
 
-    assembly_format = "$value `to` $address attr-dict `:` type($value)"
-
     def __init__(self, value: SSAValue, address: int):
         super().__init__(operands=[value], properties={"address": IntegerAttr(address, 64)})
+
+    # Custom syntax only to print the address in hexadecimal, as in the register maps.
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_ssa_value(self.value)
+        printer.print_string(f" to {self.address.value.data:#010x}")
+        printer.print_op_attributes(self.attributes)
+        printer.print_string(" : ")
+        printer.print_attribute(self.value.type)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> MmioStoreOp:
+        value = parser.parse_unresolved_operand()
+        parser.parse_keyword("to")
+        address = parser.parse_integer(allow_boolean=False, allow_negative=False)
+        attrs = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        op = cls(parser.resolve_operand(value, parser.parse_type()), address)
+        op.attributes.update(attrs)
+        return op
 
     def verify_(self) -> None:
         _check_address(self, self.address.value.data)
@@ -180,10 +198,26 @@ class MmioLoadOp(IRDLOperation):
     address = prop_def(IntegerAttr[I64])
     result = result_def(I32)
 
-    assembly_format = "$address attr-dict `:` type($result)"
-
     def __init__(self, address: int):
         super().__init__(properties={"address": IntegerAttr(address, 64)}, result_types=[i32])
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(f" {self.address.value.data:#010x}")
+        printer.print_op_attributes(self.attributes)
+        printer.print_string(" : ")
+        printer.print_attribute(self.result.type)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> MmioLoadOp:
+        address = parser.parse_integer(allow_boolean=False, allow_negative=False)
+        attrs = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        pos = parser.pos
+        if parser.parse_type() != i32:
+            parser.raise_error("snax.mmio_load returns i32", pos)
+        op = cls(address)
+        op.attributes.update(attrs)
+        return op
 
     def verify_(self) -> None:
         _check_address(self, self.address.value.data)

@@ -17,8 +17,15 @@ def _lower_mmio() -> type[ModulePass]:
     return LowerMmio
 
 
+def _lower_dma() -> type[ModulePass]:
+    from snaxc.transforms.lower_dma import LowerDma
+
+    return LowerDma
+
+
 SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "recognize-kernels": _recognize_kernels,
+    "lower-dma": _lower_dma,
     "lower-mmio": _lower_mmio,
 }
 """Every snaxc pass by name (imported lazily, when a pipeline uses it)."""

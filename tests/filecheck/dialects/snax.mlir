@@ -21,8 +21,8 @@ func.func @static_alloc() {
 }
 
 // CHECK-LABEL: func.func @mmio
-// CHECK: snax.mmio_store %{{.*}} to 536875024 : i32
-// CHECK: %{{.*}} = snax.mmio_load 536875028 : i32
+// CHECK: snax.mmio_store %{{.*}} to 0x20001010 : i32
+// CHECK: %{{.*}} = snax.mmio_load 0x20001014 : i32
 func.func @mmio(%v: i32) -> i32 {
   snax.mmio_store %v to 0x20001010 : i32
   %done = snax.mmio_load 0x20001014 : i32
