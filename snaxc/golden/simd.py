@@ -1,0 +1,80 @@
+"""Golden model of the SIMD (elementwise) accelerator, bit-exact with `hw/accelerators/simd/`.
+
+Every lane computes in int32 (two's complement, wrapping) on zero-point-corrected inputs
+`x' = x - zx`, `y' = y - zy`:
+
+    add    r = x' + y'                 mul    r = x' * y'  (low 32 bits)
+    max    r = max(x', y')             relu   r = max(x', 0)
+    copy   r = x'                      (with int8 output: a pure requantization)
+    rmax   r = max over R inputs x'_i  rsum   r = sum over R inputs x'_i
+
+`rmax`/`rsum` reduce over the last axis of `x` (length R): the streamer walks a pooling
+window in its inner loops. The output is r (int32) or `requantize(r, ...)` (int8, the same
+rounding as the GeMM output stage, see `snaxc.golden.gemm.requantize`).
+Element types: int8 -> int8, int32 -> int32, int32 -> int8.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from snaxc.golden.gemm import INT8_MAX, INT8_MIN, requantize
+
+OPS = ("add", "mul", "max", "relu", "copy", "rmax", "rsum")
+BINARY_OPS = ("add", "mul", "max")
+REDUCE_OPS = ("rmax", "rsum")
+
+
+def _wrap32(x: np.ndarray) -> np.ndarray:
+    return x.astype(np.int64).astype(np.uint32).astype(np.int32)
+
+
+def simd(
+    op: str,
+    x: np.ndarray,
+    y: np.ndarray | None = None,
+    *,
+    x_zero_point: int = 0,
+    y_zero_point: int = 0,
+    out_dtype: type = np.int32,
+    multiplier: int = 1,
+    shift: int = 0,
+    out_zero_point: int = 0,
+    clamp_min: int = INT8_MIN,
+    clamp_max: int = INT8_MAX,
+) -> np.ndarray:
+    """Apply one SIMD operation elementwise (reductions: over the last axis of `x`)."""
+    if op not in OPS:
+        raise ValueError(f"simd: unknown op {op!r} (known: {', '.join(OPS)})")
+    x = np.asarray(x)
+    if x.dtype not in (np.int8, np.int32):
+        raise TypeError(f"simd: x must be int8 or int32, got {x.dtype}")
+    out_dtype = np.dtype(out_dtype)
+    if x.dtype == np.int8 and out_dtype != np.int8:
+        raise ValueError("simd: int8 inputs give int8 outputs")
+    xs = x.astype(np.int64) - x_zero_point
+    if op in BINARY_OPS:
+        if y is None:
+            raise ValueError(f"simd: {op} needs a second operand")
+        y = np.asarray(y)
+        if y.dtype != x.dtype or y.shape != x.shape:
+            raise ValueError("simd: x and y must have the same dtype and shape")
+        ys = y.astype(np.int64) - y_zero_point
+    if op == "add":
+        r = xs + ys
+    elif op == "mul":
+        r = _wrap32(_wrap32(xs).astype(np.int64) * _wrap32(ys).astype(np.int64))
+    elif op == "max":
+        r = np.maximum(_wrap32(xs), _wrap32(ys))
+    elif op == "relu":
+        r = np.maximum(_wrap32(xs), 0)
+    elif op == "copy":
+        r = xs
+    elif op == "rmax":
+        r = np.max(_wrap32(xs), axis=-1)
+    else:  # rsum
+        r = np.sum(_wrap32(xs).astype(np.int64), axis=-1)
+    r = _wrap32(np.asarray(r))
+    if out_dtype == np.int32:
+        return r
+    return requantize(r, multiplier, shift, out_zero_point, clamp_min, clamp_max)
