@@ -23,8 +23,15 @@ def _lower_dma() -> type[ModulePass]:
     return LowerDma
 
 
+def _lower_accfg() -> type[ModulePass]:
+    from snaxc.transforms.lower_accfg import LowerAccfg
+
+    return LowerAccfg
+
+
 SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "recognize-kernels": _recognize_kernels,
+    "lower-accfg": _lower_accfg,
     "lower-dma": _lower_dma,
     "lower-mmio": _lower_mmio,
 }

@@ -8,11 +8,14 @@ import pytest
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from xdsl.parser import Parser
+from xdsl.rewriter import Rewriter
 
 from snaxc.backend.compile import compile_object, link_program
 from snaxc.backend.llvm_ir import to_llvm_ir, upstream_to_llvm_ir
-from snaxc.dialects import snaxc_context
+from snaxc.dialects import snax, snaxc_context
 from snaxc.errors import SnaxcError
+from snaxc.transforms.lower_accfg import LowerAccfg
+from snaxc.transforms.lower_dma import LowerDma
 
 PUTCHAR = 0x2000_0004
 DMA_PUSHED = 0x2000_1010
@@ -103,3 +106,47 @@ def test_upstream_parse_error_is_one_line():
         upstream_to_llvm_ir("func.func @main() -> i32 { %x = arith.bogus }", name="bad.mlir")
     msg = str(e.value)
     assert msg.startswith("bad.mlir: ") and "\n" not in msg
+
+
+DMA_AND_ACCELERATOR = """
+"accfg.accelerator"() <{name = @simd0, fields = {op = 0x20011100 : i32, n = 0x20011104 : i32},
+    launch_fields = {launch = 0x20011000 : i32}, barrier = 0x20011004 : i32}> : () -> ()
+func.func @main() -> i32 {
+  %src = arith.constant -2147483648 : i32
+  %buf = snax.static_alloc offset 0 : memref<512xi8, #snax.memory_space<l1>>
+  %t = dma.start %src to %buf elem_bytes 64
+      src <bounds = [4, 2], strides = [256, 64]>
+      dst <bounds = [8], strides = [64]> : i32 to memref<512xi8, #snax.memory_space<l1>>
+  dma.wait %t
+  %op = arith.constant 2 : i32
+  %n = arith.constant 64 : index
+  %s = accfg.setup "simd0" to ("op" = %op : i32, "n" = %n : index) : !accfg.state<"simd0">
+  %l = "accfg.launch"(%s) <{param_names = [], accelerator = "simd0"}>
+      : (!accfg.state<"simd0">) -> !accfg.token<"simd0">
+  "accfg.await"(%l) : (!accfg.token<"simd0">) -> ()
+  %r = arith.constant 0 : i32
+  func.return %r : i32
+}
+"""
+
+
+def test_dma_and_accelerator_program_lowers_and_links(tmp_path: Path, cfg):
+    ctx = snaxc_context()
+    module = Parser(ctx, DMA_AND_ACCELERATOR).parse_module()
+    LowerAccfg().apply(ctx, module)
+    LowerDma(dims=cfg.dma.dims).apply(ctx, module)
+    # The static buffer only fed the DMA address: it is no longer used.
+    for op in [o for o in module.walk() if isinstance(o, snax.StaticAllocOp)]:
+        assert not op.result.uses
+        Rewriter.erase_op(op)
+    ir = to_llvm_ir(module, ctx)
+    # DMA: SRC, DST, ELEM_LOG2, 4 loops x 4 registers, START; SIMD: 2 fields and LAUNCH.
+    assert ir.count("store volatile") == 3 + 4 * cfg.dma.dims + 1 + 3
+    # Launch ids read back and the two polling loops.
+    assert ir.count("load volatile") == 4
+    assert f"store volatile i32 {0x1000_0000}, ptr inttoptr (i32 {0x2000_1004} to ptr)" in ir
+    ll = tmp_path / "ctrl.ll"
+    ll.write_text(ir)
+    elf = link_program(ll, cfg, tmp_path / "program.elf")
+    with elf.open("rb") as f:
+        assert ELFFile(f)["e_machine"] == "EM_RISCV"
