@@ -23,6 +23,18 @@ def _lower_dma() -> type[ModulePass]:
     return LowerDma
 
 
+def _accfg_dedup() -> type[ModulePass]:
+    from snaxc.transforms.accfg_dedup import AccfgDedup
+
+    return AccfgDedup
+
+
+def _accfg_overlap() -> type[ModulePass]:
+    from snaxc.transforms.accfg_overlap import AccfgOverlap
+
+    return AccfgOverlap
+
+
 def _lower_accfg() -> type[ModulePass]:
     from snaxc.transforms.lower_accfg import LowerAccfg
 
@@ -31,6 +43,8 @@ def _lower_accfg() -> type[ModulePass]:
 
 SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "recognize-kernels": _recognize_kernels,
+    "accfg-dedup": _accfg_dedup,
+    "accfg-overlap": _accfg_overlap,
     "lower-accfg": _lower_accfg,
     "lower-dma": _lower_dma,
     "lower-mmio": _lower_mmio,
