@@ -1,6 +1,11 @@
 // Verilator testbench for snax_dma: a TCDM model and an L3 model around the DMA, and a
 // register-port driver that replays a script.
 //
+// Built with -DWITH_RTL_TCDM, the top is snax_dma_tcdm_tb instead: the real snax_tcdm serves
+// the DMA, the testbench drives its extra read-only ports with random traffic
+// (noise_permille per port and cycle), and the TCDM image files are not used (the TCDM is
+// only observable through the DMA).
+//
 // usage: dma_tb params.txt script.txt tcdm.bin l3.bin tcdm_out.bin l3_out.bin
 //
 // params.txt: `key value` lines: seed, tcdm_deny_permille (each TCDM request is also denied
@@ -29,7 +34,13 @@
 #include <string>
 #include <vector>
 
+#ifdef WITH_RTL_TCDM
+#include "Vsnax_dma_tcdm_tb.h"
+using Top = Vsnax_dma_tcdm_tb;
+#else
 #include "Vsnax_dma.h"
+using Top = Vsnax_dma;
+#endif
 #include "tb_bits.h"
 #include "verilated.h"
 
@@ -87,18 +98,26 @@ int main(int argc, char** argv) {
       else if (kind == "IDLE") ops.push_back({'I', 0, std::stoull(a, nullptr, 0), false});
     }
   }
+#ifdef WITH_RTL_TCDM
+  std::vector<uint8_t> tcdm;
+  const unsigned noise_ports = prm.at("noise_ports");
+  uint64_t conflicts = 0;
+#else
   std::vector<uint8_t> tcdm = read_file(argv[3]);
+#endif
   std::vector<uint8_t> l3 = read_file(argv[4]);
   const uint32_t tcdm_base = prm.at("tcdm_base");
   const uint32_t l3_base = prm.at("l3_base");
+#ifndef WITH_RTL_TCDM
   if (tcdm.size() != prm.at("tcdm_bytes")) return fail("TCDM image has the wrong size", 0);
+#endif
   const unsigned banks = prm.at("tcdm_banks");
   std::mt19937_64 rng(prm.at("seed"));
   auto chance = [&](uint64_t permille) { return rng() % 1000 < permille; };
 
   auto ctx = std::make_unique<VerilatedContext>();
   ctx->fatalOnError(true);
-  auto top = std::make_unique<Vsnax_dma>(ctx.get());
+  auto top = std::make_unique<Top>(ctx.get());
 
   auto tick = [&]() {
     top->clk_i = 1;
@@ -133,12 +152,20 @@ int main(int argc, char** argv) {
   while (op_idx < ops.size() || reg_rvalid_due) {
     if (cycle >= max_cycles) return fail("timeout (script not finished)", cycle);
     // Inputs that do not depend on this cycle's outputs.
+#ifdef WITH_RTL_TCDM
+    for (unsigned p = 0; p < noise_ports; p++) {
+      set_bits(top->noise_req_i, p, 1, chance(prm.at("noise_permille")));
+      uint32_t word = static_cast<uint32_t>(rng() % (prm.at("tcdm_bytes") / 8));
+      set_bits(top->noise_addr_i, 32 * p, 32, tcdm_base + 8 * word);
+    }
+#else
     for (unsigned p = 0; p < kPorts; p++) {
       set_bits(top->tcdm_rd_rvalid_i, p, 1, rd_rvalid[p]);
       set_bits(top->tcdm_rd_rdata_i, 64 * p, 64, rd_rdata[p]);
       rd_rvalid[p] = false;
     }
     top->tcdm_wr_rvalid_i = 0;
+#endif
     bool rsp = !l3_rsps.empty() && l3_rsps.front().due <= cycle;
     top->l3_rsp_valid_i = rsp;
     if (rsp) {
@@ -161,8 +188,10 @@ int main(int argc, char** argv) {
     }
     top->reg_req_i = drive;
     top->l3_req_ready_i = 0;
+#ifndef WITH_RTL_TCDM
     top->tcdm_rd_gnt_i = 0;
     top->tcdm_wr_gnt_i = 0;
+#endif
     top->eval();
 
     // Register response of last cycle's grant.
@@ -192,6 +221,9 @@ int main(int argc, char** argv) {
       else reg_pending_read = true;
     }
 
+#ifdef WITH_RTL_TCDM
+    conflicts += top->conflicts_o;
+#else
     // TCDM: one grant per bank; random denial models other masters.
     std::vector<int> bank_owner(banks, -1);
     uint32_t rd_gnt = 0, wr_gnt = 0;
@@ -232,6 +264,7 @@ int main(int argc, char** argv) {
     // impossible (one grant per bank), so ordering within the cycle does not matter.
     top->tcdm_rd_gnt_i = rd_gnt;
     top->tcdm_wr_gnt_i = wr_gnt;
+#endif
 
     // L3 port.
     bool l3_ready = chance(prm.at("l3_ready_permille"));
@@ -268,12 +301,20 @@ int main(int argc, char** argv) {
     top->reg_req_i = 0;
     top->l3_rsp_valid_i = 0;
     top->eval();
-    if (top->busy_o || top->l3_req_valid_o || top->tcdm_rd_req_o || top->tcdm_wr_req_o)
+#ifdef WITH_RTL_TCDM
+    const bool tcdm_active = false;
+#else
+    const bool tcdm_active = top->tcdm_rd_req_o || top->tcdm_wr_req_o;
+#endif
+    if (top->busy_o || top->l3_req_valid_o || tcdm_active)
       return fail("DMA still active after the script", cycle);
     tick();
   }
   if (!l3_rsps.empty()) return fail("L3 responses left over", cycle);
   top->final();
+#ifdef WITH_RTL_TCDM
+  printf("tcdm_conflicts %llu\n", static_cast<unsigned long long>(conflicts));
+#endif
   write_file(argv[5], tcdm);
   write_file(argv[6], l3);
   printf("cycles %ld\nbusy_cycles %ld\nbytes_read %llu\nbytes_written %llu\n", cycle, busy_cycles,

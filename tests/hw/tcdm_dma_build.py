@@ -37,6 +37,7 @@ def build_testbench(
     sources: list[Path],
     testbench: Path,
     params: dict[str, int] | None = None,
+    cflags: str = "",
 ) -> Path:
     """Verilate `top` with the C++ `testbench` main; return the executable."""
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -61,7 +62,7 @@ def build_testbench(
         "-MAKEFLAGS",
         "CFG_CXXFLAGS_PCH_I=-include",
         "-CFLAGS",
-        f"-std=c++20 -O1 -I{TB_DIR}",
+        f"-std=c++20 -O1 -I{TB_DIR} {cflags}".strip(),
         str(pkg),
         *(str(s) for s in sources),
         str(testbench),

@@ -61,6 +61,20 @@ def dma_tb(tmp_path_factory) -> Path:
     )
 
 
+@pytest.fixture(scope="session")
+def dma_tcdm_tb(tmp_path_factory) -> Path:
+    """The DMA with the real snax_tcdm (and two extra masters causing bank conflicts)."""
+    d = tmp_path_factory.mktemp("snax_dma_tcdm")
+    names = ["snax_dma_pkg", "snax_dma_fifo", "snax_dma_agen", "snax_dma_reader"]
+    names += ["snax_dma_writer", "snax_dma"]
+    sources = [build.HW_DIR / "dma" / f"{n}.sv" for n in names]
+    sources += [build.HW_DIR / "tcdm" / "snax_tcdm_bank.sv", build.HW_DIR / "tcdm" / "snax_tcdm.sv"]
+    sources.append(build.TB_DIR / "snax_dma_tcdm_tb.sv")
+    return build.build_testbench(
+        CFG, d, "snax_dma_tcdm_tb", sources, build.TB_DIR / "dma_tb.cpp", cflags="-DWITH_RTL_TCDM"
+    )
+
+
 @dataclass
 class Run:
     tcdm: np.ndarray
@@ -80,6 +94,7 @@ def run_dma(
     ready: int = 1000,
     lat: tuple[int, int] = (16, 16),
     max_cycles: int = 2_000_000,
+    noise: int = 0,
 ) -> Run:
     params = {
         "seed": seed,
@@ -92,6 +107,8 @@ def run_dma(
         "tcdm_bytes": CFG.tcdm_bytes,
         "tcdm_banks": CFG.tcdm.banks,
         "l3_base": L3_BASE,
+        "noise_ports": 2,
+        "noise_permille": noise,
     }
     (tmp / "params.txt").write_text("".join(f"{k} {v}\n" for k, v in params.items()))
     (tmp / "script.txt").write_text("\n".join(script) + "\n")
@@ -131,8 +148,8 @@ def program(descs: list[DmaDescriptor]) -> list[str]:
 class Allocator:
     """Hands out disjoint, 64-byte-aligned regions of a memory, with random gaps."""
 
-    def __init__(self, base: int, size: int, rng: np.random.Generator):
-        self.base, self.end, self.next, self.rng = base, base + size, base, rng
+    def __init__(self, base: int, size: int, rng: np.random.Generator, start: int = 0):
+        self.base, self.end, self.next, self.rng = base, base + size, base + start, rng
 
     def alloc(self, size: int) -> int | None:
         start = self.next + 64 * int(self.rng.integers(0, 4))
@@ -197,9 +214,11 @@ def random_descriptor(rng, e_log2, src_alloc, dst_alloc, max_elems=600) -> DmaDe
     )
 
 
-def random_batch(rng, n: int, directions: list[str]) -> list[DmaDescriptor]:
+def random_batch(
+    rng, n: int, directions: list[str], l3_range: tuple[int, int] = (0, L3_WINDOW)
+) -> list[DmaDescriptor]:
     tcdm = Allocator(TCDM_BASE, CFG.tcdm_bytes, rng)
-    l3 = Allocator(L3_BASE, L3_WINDOW, rng)
+    l3 = Allocator(L3_BASE, l3_range[1], rng, start=l3_range[0])
     mem = {"tcdm": tcdm, "l3": l3}
     descs = []
     for _ in range(n):
@@ -301,6 +320,31 @@ def test_dma_random_patterns(dma_tb, tmp_path, seed):
         ready=int(rng.choice([1000, 700, 250])),
         lat=(1, 40) if seed % 2 else (16, 20),
     )
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_dma_with_rtl_tcdm(dma_tcdm_tb, tmp_path, seed):
+    """The DMA on the real TCDM, with two other masters hammering random banks. The TCDM is
+    filled from L3, transformed by random descriptors, and dumped back to L3 for checking."""
+    print(f"seed {seed}")
+    rng = np.random.default_rng(200 + seed)
+    tb, rest, zero = CFG.tcdm_bytes, (1,) * (DIMS - 1), (0,) * (DIMS - 1)
+    fill = DmaDescriptor(L3_BASE, TCDM_BASE, 6, (tb // 64,) + rest, (64,) + zero,
+                         (tb // 64,) + rest, (64,) + zero)  # fmt: skip
+    dump_at = L3_BASE + L3_WINDOW // 2
+    dump = DmaDescriptor(TCDM_BASE, dump_at, 6, (tb // 64,) + rest, (64,) + zero,
+                         (tb // 64,) + rest, (64,) + zero)  # fmt: skip
+    descs = [fill, *random_batch(rng, 10, ALL_DIRECTIONS, (tb, L3_WINDOW // 2)), dump]
+    l3 = np.random.default_rng(seed).integers(0, 256, L3_WINDOW, dtype=np.uint8)
+    n = len(descs)
+    script = program(descs) + [f"WAIT {n}", f"R {REG_DONE:#x} {n:#x}"]
+    run = run_dma(dma_tcdm_tb, tmp_path, script, np.zeros(0, np.uint8), l3, seed=seed,
+                  ready=800, lat=(2, 30), noise=300)  # fmt: skip
+    _, want_l3 = golden(descs, np.zeros(CFG.tcdm_bytes, np.uint8), l3)
+    assert_same("L3 (with the TCDM dump)", run.l3, want_l3, seed)
+    assert run.stats["tcdm_conflicts"] > 0
+    total = sum(d.num_bytes for d in descs)
+    assert run.stats["bytes_read"] == total and run.stats["bytes_written"] == total
 
 
 @pytest.mark.parametrize("seed", range(3))
