@@ -5,6 +5,7 @@
 #define MAX_CASES 16
 
 SNAX_HOST_PARAM volatile uint32_t num_cases = 0;
+SNAX_HOST_PARAM volatile uint32_t repeat = 1; /* the whole list; results of the last pass */
 SNAX_HOST_PARAM snax_dma_desc_t cases[MAX_CASES] = {{1}};
 /* Per case: core-measured cycles, busy cycles, bytes read, bytes written, bank conflicts. */
 SNAX_HOST_PARAM uint32_t results[MAX_CASES][5] = {{1}};
@@ -13,6 +14,7 @@ int main(void) {
   if (num_cases > MAX_CASES) {
     return 1;
   }
+  for (uint32_t r = 0; r < repeat; ++r) {
   for (uint32_t i = 0; i < num_cases; ++i) {
     snax_dma_set(&cases[i]);
     uint64_t busy = snax_perf(SNAX_PERF_DMA_BUSY_CYCLES);
@@ -27,6 +29,7 @@ int main(void) {
     results[i][2] = (uint32_t)(snax_perf(SNAX_PERF_DMA_BYTES_READ) - rd);
     results[i][3] = (uint32_t)(snax_perf(SNAX_PERF_DMA_BYTES_WRITTEN) - wr);
     results[i][4] = (uint32_t)(snax_perf(SNAX_PERF_TCDM_BANK_CONFLICTS) - cf);
+  }
   }
   return 0;
 }

@@ -133,7 +133,7 @@ def reference(all_cases: list[Case], mem: dict[int, np.ndarray]) -> None:
         dst[di] = src[si]
 
 
-def run(cfg: ClusterConfig) -> int:
+def run(cfg: ClusterConfig, repeat: int) -> int:
     elf = compile_program([HERE / "dma_bandwidth.c"], cfg)
     all_cases = cases(cfg)
     rng = np.random.default_rng(0)
@@ -145,6 +145,7 @@ def run(cfg: ClusterConfig) -> int:
     build_s = time.monotonic() - build_t0
     sim.load_elf(elf)
     sim.write_symbol("num_cases", np.uint32(len(all_cases)).tobytes())
+    sim.write_symbol("repeat", np.uint32(repeat).tobytes())
     words = [w for c in all_cases for w in c.words(cfg.dma.dims)]
     sim.write_symbol("cases", np.array(words, dtype=np.int64).astype(np.uint32))
     sim.write_l3(L3_SRC, l3_data)
@@ -206,9 +207,17 @@ def run(cfg: ClusterConfig) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", help="cluster configuration YAML (default: the default one)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=40,
+        help="run the transfer list this many times, for a stable simulator speed (default 40)",
+    )
     args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
     try:
-        return run(load_config(args.config))
+        return run(load_config(args.config), args.repeat)
     except (ConfigError, CompileError, SimulationError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
