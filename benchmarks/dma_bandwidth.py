@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from snaxc.config import L3_BASE, TCDM_BASE, ClusterConfig, ConfigError, load_config
+from snaxc.golden.dma import ByteMemory, DmaDescriptor, apply_descriptor
 from snaxc.runtime import CompileError, SimulationError, Simulator, compile_program
 
 HERE = Path(__file__).resolve().parent
@@ -42,20 +43,33 @@ class Case:
     def nbytes(self) -> int:
         return int(np.prod(self.src_bounds)) << self.elem_log2
 
-    def words(self, dims: int) -> list[int]:
-        def pad(v: list[int], fill: int) -> list[int]:
+    def descriptor(self, dims: int) -> DmaDescriptor:
+        def pad(v: list[int], fill: int) -> tuple[int, ...]:
             if len(v) > dims:
                 raise ValueError(f"{self.name}: {len(v)} dimensions, the DMA has {dims}")
-            return v + [fill] * (dims - len(v))
+            return tuple(v + [fill] * (dims - len(v)))
 
-        return [
+        return DmaDescriptor(
             self.src,
             self.dst,
             self.elem_log2,
-            *pad(self.src_bounds, 1),
-            *pad(self.src_strides, 0),
-            *pad(self.dst_bounds, 1),
-            *pad(self.dst_strides, 0),
+            pad(self.src_bounds, 1),
+            pad(self.src_strides, 0),
+            pad(self.dst_bounds, 1),
+            pad(self.dst_strides, 0),
+        )
+
+    def words(self, dims: int) -> list[int]:
+        """The case as a `snax_dma_desc_t` (dma_bandwidth.c)."""
+        d = self.descriptor(dims)
+        return [
+            d.src,
+            d.dst,
+            d.elem_log2,
+            *d.src_bounds,
+            *(s & 0xFFFF_FFFF for s in d.src_strides),
+            *d.dst_bounds,
+            *(s & 0xFFFF_FFFF for s in d.dst_strides),
         ]
 
 
@@ -109,30 +123,6 @@ def cases(cfg: ClusterConfig) -> list[Case]:
     ]
 
 
-def element_addresses(base: int, bounds: list[int], strides: list[int], e: int) -> np.ndarray:
-    """Byte addresses a pattern touches, in transfer order."""
-    offs = np.zeros(1, dtype=np.int64)
-    for b, s in zip(reversed(bounds), reversed(strides), strict=True):
-        offs = (offs[:, None] + np.arange(b, dtype=np.int64) * s).reshape(-1)
-    return ((base + offs)[:, None] + np.arange(e)).reshape(-1)
-
-
-def reference(all_cases: list[Case], mem: dict[int, np.ndarray]) -> None:
-    """Apply the transfers in order to byte arrays `mem` (base address -> contents)."""
-
-    def locate(addrs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        for base, data in mem.items():
-            if base <= addrs.min() and addrs.max() < base + data.size:
-                return data, addrs - base
-        raise ValueError(f"transfer outside the modelled memories at {addrs.min():#x}")
-
-    for c in all_cases:
-        e = 1 << c.elem_log2
-        src, si = locate(element_addresses(c.src, c.src_bounds, c.src_strides, e))
-        dst, di = locate(element_addresses(c.dst, c.dst_bounds, c.dst_strides, e))
-        dst[di] = src[si]
-
-
 def run(cfg: ClusterConfig, repeat: int) -> int:
     elf = compile_program([HERE / "dma_bandwidth.c"], cfg)
     all_cases = cases(cfg)
@@ -147,7 +137,7 @@ def run(cfg: ClusterConfig, repeat: int) -> int:
     sim.write_symbol("num_cases", np.uint32(len(all_cases)).tobytes())
     sim.write_symbol("repeat", np.uint32(repeat).tobytes())
     words = [w for c in all_cases for w in c.words(cfg.dma.dims)]
-    sim.write_symbol("cases", np.array(words, dtype=np.int64).astype(np.uint32))
+    sim.write_symbol("cases", np.array(words, dtype=np.uint32))
     sim.write_l3(L3_SRC, l3_data)
     t0 = time.monotonic()
     result = sim.run(max_cycles=50_000_000)
@@ -157,15 +147,18 @@ def run(cfg: ClusterConfig, repeat: int) -> int:
         return 1
     res = np.frombuffer(sim.read_symbol("results"), dtype=np.uint32).reshape(MAX_CASES, 5)
 
-    # Data check: replay the transfers on a byte model and compare the L3 destination.
-    mem = {
-        L3_SRC: l3_data.copy(),
-        L3_DST: np.zeros(span, dtype=np.uint8),
-        TCDM_BASE: np.zeros(cfg.tcdm_bytes, dtype=np.uint8),
-    }
-    reference(all_cases, mem)
+    # Data check: replay the transfers on the golden DMA model, compare the L3 destination.
+    mem = [
+        ByteMemory(L3_SRC, l3_data.copy()),
+        ByteMemory(L3_DST, np.zeros(span, dtype=np.uint8)),
+        ByteMemory(TCDM_BASE, np.zeros(cfg.tcdm_bytes, dtype=np.uint8)),
+    ]
+    for c in all_cases:
+        desc = c.descriptor(cfg.dma.dims)
+        desc.validate(cfg)
+        apply_descriptor(desc, mem)
     got = np.frombuffer(sim.read_l3(L3_DST, span), dtype=np.uint8)
-    ok = np.array_equal(got, mem[L3_DST])
+    ok = np.array_equal(got, mem[1].data)
 
     print(
         f"DMA bandwidth, configuration '{cfg.name}' ({cfg.hash()}), "
