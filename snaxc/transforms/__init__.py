@@ -35,6 +35,12 @@ def _accfg_overlap() -> type[ModulePass]:
     return AccfgOverlap
 
 
+def _declare_accelerators() -> type[ModulePass]:
+    from snaxc.transforms.declare_accelerators import DeclareAccelerators
+
+    return DeclareAccelerators
+
+
 def _lower_accfg() -> type[ModulePass]:
     from snaxc.transforms.lower_accfg import LowerAccfg
 
@@ -45,6 +51,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "recognize-kernels": _recognize_kernels,
     "accfg-dedup": _accfg_dedup,
     "accfg-overlap": _accfg_overlap,
+    "declare-accelerators": _declare_accelerators,
     "lower-accfg": _lower_accfg,
     "lower-dma": _lower_dma,
     "lower-mmio": _lower_mmio,
