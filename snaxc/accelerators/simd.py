@@ -43,3 +43,59 @@ DESCRIPTION = AcceleratorDescription(
     tile={"lanes_int8": 64, "lanes_int32": 16},
     queue_depth=2,
 )
+
+
+def vector_config(
+    op: str,
+    elems: int,
+    *,
+    x: int,
+    z: int,
+    y: int | None = None,
+    in_int32: bool = False,
+    out_int8: bool = True,
+    reduce: int = 1,
+    x_zp: int = 0,
+    y_zp: int = 0,
+    multiplier: int = 1,
+    shift: int = 0,
+    out_zp: int = 0,
+    clamp_min: int = -128,
+    clamp_max: int = 127,
+) -> dict[str, int]:
+    """Configuration of one SIMD operation over `elems` contiguous elements at byte
+    addresses x (and y), results at z. For rmax/rsum, X holds `reduce` vectors of `elems`
+    elements one after the other (window position major) and the result is their
+    elementwise max/sum."""
+    if op not in OPS:
+        raise ValueError(f"simd: unknown op {op!r}")
+    out_int8 = out_int8 or not in_int32
+    esize = 4 if in_int32 else 1
+    lanes = LANE_BYTES // esize
+    out_lanes = LANE_BYTES if out_int8 else LANE_BYTES // 4
+    if elems <= 0 or elems % max(lanes, out_lanes):
+        raise ValueError(f"simd: {elems} elements is not a multiple of {max(lanes, out_lanes)}")
+    reduce = reduce if op in ("rmax", "rsum") else 1
+    in_beats = elems // lanes
+    desc = DESCRIPTION
+    cfg = {
+        "op": OPS[op],
+        "in_int32": int(in_int32),
+        "out_int8": int(out_int8),
+        "out_beats": elems // out_lanes,
+        "reduce": reduce,
+        "x_zp": x_zp,
+        "y_zp": y_zp,
+        "multiplier": multiplier,
+        "shift": shift,
+        "out_zp": out_zp,
+        "clamp_min": clamp_min,
+        "clamp_max": clamp_max,
+    }
+    cfg |= desc.pattern("x", x, [(reduce, elems * esize), (in_beats, LANE_BYTES)], [8])
+    if op in ("add", "mul", "max"):
+        if y is None:
+            raise ValueError(f"simd: {op} needs a second operand")
+        cfg |= desc.pattern("y", y, [(in_beats, LANE_BYTES)], [8])
+    cfg |= desc.pattern("z", z, [(elems // out_lanes, LANE_BYTES)], [8])
+    return cfg

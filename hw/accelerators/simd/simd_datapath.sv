@@ -1,0 +1,194 @@
+// SIMD datapath: elementwise int8/int32 operations on 64-byte beats.
+// Semantics: snaxc.golden.simd.simd; fields and beat layout: snaxc/accelerators/simd.py.
+//
+// One X beat (and one Y beat for binary ops) per cycle: 64 int8 or 16 int32 lanes, each
+// computed in int32 on zero-point-corrected values. rmax/rsum fold `reduce` consecutive X
+// beats into one result. A result is written as int32 (16 lanes = one beat) or
+// requantized to int8 (64 lanes from int8 inputs = one beat; int32 inputs: four results
+// of 16 lanes are packed into one beat).
+module simd_datapath import simd_acc_pkg::*; (
+  input  logic                          clk_i,
+  input  logic                          rst_ni,
+  input  logic [NumCfgRegs-1:0][31:0]   cfg_i,
+  input  logic                          start_i,
+  output logic                          busy_o,
+  output logic                          stall_o,
+  output logic [NumStreamers-1:0]       stream_en_o,
+  input  logic [XPorts-1:0][63:0]       x_data_i,
+  input  logic                          x_valid_i,
+  output logic                          x_ready_o,
+  input  logic [YPorts-1:0][63:0]       y_data_i,
+  input  logic                          y_valid_i,
+  output logic                          y_ready_o,
+  output logic [ZPorts-1:0][63:0]       z_data_o,
+  output logic                          z_valid_o,
+  input  logic                          z_ready_i
+);
+
+  localparam int unsigned Lanes = XPorts * 8;  // int8 lanes per beat
+  localparam int unsigned Lanes32 = Lanes / 4;
+
+  // Configuration fields.
+  logic [2:0]         op;
+  logic               in_int32, out_int8, binary, reduction;
+  logic [31:0]        out_beats, x_zp, y_zp;
+  logic [15:0]        reduce;
+  logic signed [31:0] multiplier;
+  logic [5:0]         shift;
+  logic signed [7:0]  out_zp, clamp_min, clamp_max;
+
+  assign op         = cfg_i[CfgOp][2:0];
+  assign in_int32   = cfg_i[CfgInInt32][0];
+  // int8 inputs always give int8 results.
+  assign out_int8   = cfg_i[CfgOutInt8][0] || !in_int32;
+  assign out_beats  = cfg_i[CfgOutBeats];
+  assign reduce     = cfg_i[CfgReduce][15:0];
+  assign x_zp       = cfg_i[CfgXZp];
+  assign y_zp       = cfg_i[CfgYZp];
+  assign multiplier = cfg_i[CfgMultiplier];
+  assign shift      = cfg_i[CfgShift][5:0];
+  assign out_zp     = cfg_i[CfgOutZp][7:0];
+  assign clamp_min  = cfg_i[CfgClampMin][7:0];
+  assign clamp_max  = cfg_i[CfgClampMax][7:0];
+  assign binary     = op == 3'(OpAdd) || op == 3'(OpMul) || op == 3'(OpMax);
+  assign reduction  = op == 3'(OpRmax) || op == 3'(OpRsum);
+
+  always_comb begin
+    stream_en_o       = '0;
+    stream_en_o[StrX] = 1'b1;
+    stream_en_o[StrY] = binary;
+    stream_en_o[StrZ] = 1'b1;
+  end
+
+  // State.
+  logic                          busy_q;
+  logic [15:0]                   red_cnt_q;
+  logic [1:0]                    grp_cnt_q;
+  logic [31:0]                   made_q, sent_q;
+  logic [Lanes-1:0][31:0]        acc_q;
+  logic [ZPorts-1:0][63:0]       stage_q, out_q;
+  logic                          out_valid_q;
+
+  // Lanes ----------------------------------------------------------------------------------
+
+  logic [Lanes-1:0][31:0] xs, ys, r, acc_d;
+  logic [Lanes-1:0][7:0]  r_i8;
+
+  always_comb begin
+    for (int unsigned l = 0; l < Lanes; l++) begin
+      if (in_int32) begin
+        xs[l] = (l < Lanes32) ? x_data_i[l / 2][32 * (l % 2) +: 32] - x_zp : '0;
+        ys[l] = (l < Lanes32) ? y_data_i[l / 2][32 * (l % 2) +: 32] - y_zp : '0;
+      end else begin
+        xs[l] = 32'(signed'(x_data_i[l / 8][8 * (l % 8) +: 8])) - x_zp;
+        ys[l] = 32'(signed'(y_data_i[l / 8][8 * (l % 8) +: 8])) - y_zp;
+      end
+      unique case (op)
+        3'(OpAdd): r[l] = xs[l] + ys[l];
+        3'(OpMul): r[l] = 32'($signed(xs[l]) * $signed(ys[l]));
+        3'(OpMax): r[l] = ($signed(xs[l]) > $signed(ys[l])) ? xs[l] : ys[l];
+        3'(OpRelu): r[l] = $signed(xs[l]) > 0 ? xs[l] : '0;
+        default: r[l] = xs[l];
+      endcase
+      // Reductions fold into the accumulator; the first beat of a window loads it.
+      acc_d[l] = r[l];
+      if (reduction && red_cnt_q != '0) begin
+        if (op == 3'(OpRmax)) begin
+          acc_d[l] = ($signed(acc_q[l]) > $signed(xs[l])) ? acc_q[l] : xs[l];
+        end else begin
+          acc_d[l] = acc_q[l] + xs[l];
+        end
+      end
+    end
+  end
+
+  for (genvar l = 0; l < Lanes; l++) begin : gen_requant
+    snax_requant u_requant (
+      .value_i     (acc_d[l]),
+      .multiplier_i(multiplier),
+      .shift_i     (shift),
+      .zero_point_i(out_zp),
+      .clamp_min_i (clamp_min),
+      .clamp_max_i (clamp_max),
+      .result_o    (r_i8[l])
+    );
+  end
+
+  // Control --------------------------------------------------------------------------------
+
+  logic last_red, last_grp, out_free, fire, beat_done;
+  logic [ZPorts-1:0][63:0] beat_d;
+
+  assign last_red  = !reduction || 32'(red_cnt_q) + 1 >= 32'(reduce);
+  assign last_grp  = !(in_int32 && out_int8) || grp_cnt_q == 2'd3;
+  assign beat_done = last_red && last_grp;
+  assign out_free  = !out_valid_q || z_ready_i;
+  assign fire      = busy_q && made_q != out_beats && x_valid_i && (y_valid_i || !binary) &&
+                     out_free;
+  assign x_ready_o = fire;
+  assign y_ready_o = fire && binary;
+  assign stall_o   = busy_q && made_q != out_beats && !fire;
+
+  // The beat completed by this result.
+  always_comb begin
+    beat_d = stage_q;
+    if (!out_int8) begin
+      for (int unsigned l = 0; l < Lanes32; l++) beat_d[l / 2][32 * (l % 2) +: 32] = acc_d[l];
+    end else if (!in_int32) begin
+      beat_d = r_i8;
+    end else begin
+      for (int unsigned l = 0; l < Lanes32; l++) begin
+        beat_d[(Lanes32 * grp_cnt_q + l) / 8][8 * (l % 8) +: 8] = r_i8[l];
+      end
+    end
+  end
+
+  assign z_valid_o = out_valid_q;
+  assign z_data_o  = out_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      busy_q      <= 1'b0;
+      red_cnt_q   <= '0;
+      grp_cnt_q   <= '0;
+      made_q      <= '0;
+      sent_q      <= '0;
+      acc_q       <= '0;
+      stage_q     <= '0;
+      out_q       <= '0;
+      out_valid_q <= 1'b0;
+    end else if (start_i) begin
+      busy_q      <= 1'b1;
+      red_cnt_q   <= '0;
+      grp_cnt_q   <= '0;
+      made_q      <= '0;
+      sent_q      <= '0;
+      out_valid_q <= 1'b0;
+    end else begin
+      if (z_valid_o && z_ready_i) begin
+        out_valid_q <= 1'b0;
+        sent_q      <= sent_q + 1;
+      end
+      if (fire) begin
+        acc_q <= acc_d;
+        red_cnt_q <= last_red ? '0 : red_cnt_q + 1'b1;
+        if (last_red) begin
+          stage_q   <= beat_d;
+          grp_cnt_q <= last_grp ? '0 : grp_cnt_q + 1'b1;
+        end
+        if (beat_done) begin
+          out_q       <= beat_d;
+          out_valid_q <= 1'b1;
+          made_q      <= made_q + 1;
+        end
+      end
+      if (busy_q && sent_q == out_beats) busy_q <= 1'b0;
+    end
+  end
+
+  assign busy_o = busy_q && sent_q != out_beats;
+
+  logic unused;
+  assign unused = ^cfg_i;
+
+endmodule
