@@ -72,13 +72,18 @@ def upstream_to_llvm_ir(text: str, name: str = "<control program>") -> str:
                 f"{name}: upstream MLIR cannot parse the control program: {_first_diagnostic(e)}"
             ) from None
 
+        mmio: list[ir.Operation] = []
+
         def mark_volatile(op: ir.Operation) -> ir.WalkResult:
             if op.name == "llvm.load" and VOLATILE_MARKER in op.attributes:
                 op.attributes["volatile_"] = ir.UnitAttr.get()
                 del op.attributes[VOLATILE_MARKER]
+            if op.name in ("llvm.load", "llvm.store") and "volatile_" in op.attributes:
+                mmio.append(op)
             return ir.WalkResult.ADVANCE
 
         m.operation.walk(mark_volatile)
+        _order_memory_around_mmio(mmio)
         m.operation.attributes["llvm.target_triple"] = ir.StringAttr.get(TARGET_TRIPLE)
         m.operation.attributes["llvm.data_layout"] = ir.StringAttr.get(DATA_LAYOUT)
         try:
@@ -86,6 +91,24 @@ def upstream_to_llvm_ir(text: str, name: str = "<control program>") -> str:
         except ir.MLIRError as e:
             raise SnaxcError(f"{name}: lowering to LLVM failed: {_first_diagnostic(e)}") from None
         return str(llvm.translate_module_to_llvmir(m.operation))
+
+
+def _order_memory_around_mmio(mmio: list) -> None:
+    """Compiler-only fences around memory-mapped register accesses.
+
+    LLVM keeps volatile accesses in order among themselves, but may move ordinary loads
+    and stores across them: a store of data the DMA is about to read could sink below the
+    START write, a load of a result could be served from a register filled before the
+    accelerator finished. A single-thread fence before every volatile store and after
+    every volatile load forbids that; it emits no instruction.
+    """
+    from torch_mlir import ir
+    from torch_mlir.dialects import llvm
+
+    for op in mmio:
+        where = ir.InsertionPoint(op) if op.name == "llvm.store" else ir.InsertionPoint.after(op)
+        with where, op.location:
+            llvm.FenceOp(llvm.AtomicOrdering.seq_cst, syncscope="singlethread")
 
 
 def _first_diagnostic(e: Exception) -> str:

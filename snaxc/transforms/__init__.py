@@ -47,6 +47,18 @@ def _lower_accfg() -> type[ModulePass]:
     return LowerAccfg
 
 
+def _lower_static_alloc() -> type[ModulePass]:
+    from snaxc.transforms.lower_static_alloc import LowerStaticAllocPass
+
+    return LowerStaticAllocPass
+
+
+def _strip_memory_spaces() -> type[ModulePass]:
+    from snaxc.transforms.strip_memory_spaces import StripMemorySpaces
+
+    return StripMemorySpaces
+
+
 SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "recognize-kernels": _recognize_kernels,
     "accfg-dedup": _accfg_dedup,
@@ -55,5 +67,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "lower-accfg": _lower_accfg,
     "lower-dma": _lower_dma,
     "lower-mmio": _lower_mmio,
+    "lower-static-alloc": _lower_static_alloc,
+    "strip-memory-spaces": _strip_memory_spaces,
 }
 """Every snaxc pass by name (imported lazily, when a pipeline uses it)."""
