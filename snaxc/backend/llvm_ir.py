@@ -1,4 +1,7 @@
-"""The control program (func/scf/cf/arith/memref/llvm) to LLVM IR through upstream MLIR.
+"""The control program (func/scf/cf/arith/memref/linalg/llvm) to LLVM IR via upstream MLIR.
+
+`linalg.generic` ops left in the control program (work no accelerator takes, with plain
+arith bodies: `kernel-to-arith`) become loops on the core here.
 
 xDSL has no func/arith/memref -> LLVM conversions and its LLVM printer drops `volatile`,
 so the module is printed, parsed by the upstream MLIR bundled in torch-mlir's Python
@@ -23,6 +26,7 @@ DATA_LAYOUT = "e-m:e-p:32:32-i64:64-n32-S128"
 
 _TO_LLVM = ",".join(
     [
+        "func.func(convert-linalg-to-loops)",
         "convert-scf-to-cf",
         "expand-strided-metadata",
         "lower-affine",

@@ -41,6 +41,12 @@ def _declare_accelerators() -> type[ModulePass]:
     return DeclareAccelerators
 
 
+def _kernel_to_arith() -> type[ModulePass]:
+    from snaxc.transforms.kernel_to_arith import KernelToArith
+
+    return KernelToArith
+
+
 def _lower_accfg() -> type[ModulePass]:
     from snaxc.transforms.lower_accfg import LowerAccfg
 
@@ -64,6 +70,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "accfg-dedup": _accfg_dedup,
     "accfg-overlap": _accfg_overlap,
     "declare-accelerators": _declare_accelerators,
+    "kernel-to-arith": _kernel_to_arith,
     "lower-accfg": _lower_accfg,
     "lower-dma": _lower_dma,
     "lower-mmio": _lower_mmio,

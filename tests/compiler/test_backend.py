@@ -14,6 +14,7 @@ from snaxc.backend.compile import compile_object, link_program
 from snaxc.backend.llvm_ir import to_llvm_ir, upstream_to_llvm_ir
 from snaxc.dialects import snax, snaxc_context
 from snaxc.errors import SnaxcError
+from snaxc.transforms.kernel_to_arith import KernelToArith
 from snaxc.transforms.lower_accfg import LowerAccfg
 from snaxc.transforms.lower_dma import LowerDma
 from snaxc.transforms.lower_static_alloc import LowerStaticAllocPass
@@ -187,3 +188,41 @@ def test_plain_memory_accesses_stay_ordered_around_mmio(tmp_path: Path):
     # store data (sw), store START (sw), load DONE (lw), reload the buffer (lw)
     memory = [m for m in mnemonics if m in ("sw", "lw")]
     assert memory == ["sw", "sw", "lw", "lw"], insns
+
+
+# Max pooling 2x1 on the core (no accelerator): a generic over L1 buffers with a kernel
+# body, expanded back to arith and lowered to loops by the backend.
+ON_CORE = """
+func.func @main() -> i32 {
+  %x = snax.static_alloc offset 0 : memref<8xi8, #snax.memory_space<l1>>
+  %y = snax.static_alloc offset 64 : memref<4xi8, #snax.memory_space<l1>>
+  %w = snax.static_alloc offset 128 : memref<2xi8, #snax.memory_space<l1>>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (2 * d0 + d1)>,
+                                   affine_map<(d0, d1) -> (d1)>,
+                                   affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x, %w : memref<8xi8, #snax.memory_space<l1>>, memref<2xi8, #snax.memory_space<l1>>)
+      outs(%y : memref<4xi8, #snax.memory_space<l1>>) {
+  ^bb0(%in: i8, %unused: i8, %out: i8):
+    %m = kernel.max %out, %in : i8, i8 -> i8
+    linalg.yield %m : i8
+  }
+  %r = arith.constant 0 : i32
+  func.return %r : i32
+}
+"""
+
+
+def test_generic_without_accelerator_runs_as_core_loops(tmp_path: Path, cfg):
+    ctx = snaxc_context()
+    module = Parser(ctx, ON_CORE).parse_module()
+    for p in (KernelToArith(), LowerStaticAllocPass(), StripMemorySpaces()):
+        p.apply(ctx, module)
+    ir = to_llvm_ir(module, ctx)
+    assert "linalg" not in ir
+    # Reads of x at the TCDM base, read-modify-write of y at base + 64.
+    assert f"i32 {0x1000_0000} to ptr" in ir and f"i32 {0x1000_0040} to ptr" in ir, ir
+    assert "@llvm.smax.i8" in ir or "icmp sgt i8" in ir, ir
+    ll = tmp_path / "ctrl.ll"
+    ll.write_text(ir)
+    link_program(ll, cfg, tmp_path / "program.elf")
