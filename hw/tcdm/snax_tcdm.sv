@@ -48,24 +48,35 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
   end
 
   // Per-bank round-robin arbitration and SRAM --------------------------------------------------
+  //
+  // Work per cycle is O(NumPorts + NumBanks), not O(NumPorts * NumBanks): each port drops its
+  // request into its bank's request vector, each bank picks a winner with a few vector
+  // operations, and each granted port drives its bank's inputs. Per-bank signals are unpacked
+  // arrays so that indexing them by a port's bank is a plain array access in simulation.
 
-  logic [NumBanks-1:0][NumPorts-1:0] bank_gnt;  // one-hot (or zero) winner of each bank
-  logic [NumBanks-1:0][63:0]         bank_rdata;
+  logic [NumPorts-1:0] bank_req    [NumBanks];
+  logic [NumPorts-1:0] bank_winner [NumBanks];  // one-hot (or zero) winner of each bank
+  logic                bank_en     [NumBanks];
+  logic                bank_we     [NumBanks];
+  logic [RowW-1:0]     bank_row    [NumBanks];
+  logic [7:0]          bank_be     [NumBanks];
+  logic [63:0]         bank_wdata  [NumBanks];
+  logic [63:0]         bank_rdata  [NumBanks];
+
+  always_comb begin
+    for (int unsigned b = 0; b < NumBanks; b++) bank_req[b] = '0;
+    for (int unsigned p = 0; p < NumPorts; p++) begin
+      if (req_i[p]) bank_req[port_bank[p]][p] = 1'b1;
+    end
+  end
 
   for (genvar b = 0; b < NumBanks; b++) begin : gen_bank
-    logic [NumPorts-1:0] bank_req, masked_req, pick_from, winner;
+    logic [NumPorts-1:0] masked_req, pick_from, winner;
     logic [NumPorts-1:0] prio_mask_d, prio_mask_q;  // ports at or above the pointer
-    logic                bank_we;
-    logic [RowW-1:0]     bank_row;
-    logic [7:0]          bank_be;
-    logic [63:0]         bank_wdata;
 
     always_comb begin
-      for (int unsigned p = 0; p < NumPorts; p++) begin
-        bank_req[p] = req_i[p] && (port_bank[p] == BankW'(b));
-      end
-      masked_req = bank_req & prio_mask_q;
-      pick_from  = (masked_req != '0) ? masked_req : bank_req;
+      masked_req = bank_req[b] & prio_mask_q;
+      pick_from  = (masked_req != '0) ? masked_req : bank_req[b];
       winner     = pick_from & (~pick_from + 1'b1);  // isolate the lowest set bit
       // Next time, start just above the winner (all ports again after the highest one).
       prio_mask_d = (winner != '0) ? ~(winner | (winner - 1'b1)) : prio_mask_q;
@@ -76,34 +87,18 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
       else         prio_mask_q <= prio_mask_d;
     end
 
-    // Multiplex the winner's request onto the bank.
-    always_comb begin
-      bank_we    = 1'b0;
-      bank_row   = '0;
-      bank_be    = '0;
-      bank_wdata = '0;
-      for (int unsigned p = 0; p < NumPorts; p++) begin
-        if (winner[p]) begin
-          bank_we    = we_i[p];
-          bank_row   = port_row[p];
-          bank_be    = be_i[p];
-          bank_wdata = wdata_i[p];
-        end
-      end
-    end
-
-    assign bank_gnt[b] = winner;
+    assign bank_winner[b] = winner;
 
     snax_tcdm_bank #(
       .Rows (Rows),
       .Width(BankWidth)
     ) u_bank (
       .clk_i,
-      .req_i  (winner != '0),
-      .we_i   (bank_we),
-      .row_i  (bank_row),
-      .be_i   (bank_be),
-      .wdata_i(bank_wdata),
+      .req_i  (bank_en[b]),
+      .we_i   (bank_we[b]),
+      .row_i  (bank_row[b]),
+      .be_i   (bank_be[b]),
+      .wdata_i(bank_wdata[b]),
       .rdata_o(bank_rdata[b])
     );
 
@@ -113,12 +108,32 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
       else $error("TCDM bank %0d granted several ports: %b", b, winner);
   end
 
-  // Grants, responses, conflicts -------------------------------------------------------------
-
+  // Grants; each granted port drives its bank.
   always_comb begin
     gnt_o = '0;
-    for (int unsigned b = 0; b < NumBanks; b++) gnt_o |= bank_gnt[b];
+    for (int unsigned b = 0; b < NumBanks; b++) gnt_o |= bank_winner[b];
   end
+
+  always_comb begin
+    for (int unsigned b = 0; b < NumBanks; b++) begin
+      bank_en[b]    = 1'b0;
+      bank_we[b]    = 1'b0;
+      bank_row[b]   = '0;
+      bank_be[b]    = '0;
+      bank_wdata[b] = '0;
+    end
+    for (int unsigned p = 0; p < NumPorts; p++) begin
+      if (gnt_o[p]) begin
+        bank_en[port_bank[p]]    = 1'b1;
+        bank_we[port_bank[p]]    = we_i[p];
+        bank_row[port_bank[p]]   = port_row[p];
+        bank_be[port_bank[p]]    = be_i[p];
+        bank_wdata[port_bank[p]] = wdata_i[p];
+      end
+    end
+  end
+
+  // Responses, conflicts ---------------------------------------------------------------------
 
   logic [NumPorts-1:0]            rvalid_q;
   logic [NumPorts-1:0][BankW-1:0] rsp_bank_q;
@@ -141,12 +156,7 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
   assign rvalid_o = rvalid_q;
 
   // Requests denied this cycle: each one lost its bank to another master.
-  always_comb begin
-    conflicts_o = '0;
-    for (int unsigned p = 0; p < NumPorts; p++) begin
-      conflicts_o += 8'(req_i[p] && !gnt_o[p]);
-    end
-  end
+  assign conflicts_o = 8'($countones(req_i & ~gnt_o));
 
   // Assertions --------------------------------------------------------------------------------
 
