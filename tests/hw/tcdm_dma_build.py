@@ -77,6 +77,26 @@ def build_testbench(
     return exe
 
 
+def lint(
+    cfg: ClusterConfig,
+    build_dir: Path,
+    top: str,
+    sources: list[Path],
+    waivers: Path,
+    params: dict[str, int] | None = None,
+) -> str:
+    """`verilator --lint-only -Wall` with the block's waiver file; returns the diagnostics."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    pkg = write_cfg_package(cfg, build_dir)
+    root = verilator_root()
+    cmd = [str(root / "bin" / "verilator"), "--lint-only", "-Wall", "--top-module", top]
+    cmd += [str(waivers), str(pkg), *(str(s) for s in sources)]
+    cmd += [f"-G{k}={v}" for k, v in (params or {}).items()]
+    env = dict(os.environ, VERILATOR_ROOT=str(root))
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    return res.stderr if res.returncode else ""
+
+
 def run_testbench(exe: Path, *args: str | Path, timeout: float = 300) -> str:
     """Run a testbench; a non-zero exit (e.g. a failed RTL assertion) fails with its output."""
     res = subprocess.run(

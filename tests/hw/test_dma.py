@@ -25,6 +25,7 @@ from snaxc.golden.dma import (
     REG_STATUS,
     ByteMemory,
     DmaDescriptor,
+    DmaError,
     apply_descriptor,
     reg_dst_stride,
     reg_src_bound,
@@ -41,33 +42,22 @@ DIMS = CFG.dma.dims
 L3_WINDOW = 1 << 20  # the part of L3 the testbench models
 
 
+DMA_MODULES = ["snax_dma_pkg", "snax_dma_fifo", "snax_dma_agen", "snax_dma_reader"]
+DMA_MODULES += ["snax_dma_writer", "snax_dma"]
+DMA_SOURCES = [build.HW_DIR / "dma" / f"{n}.sv" for n in DMA_MODULES]
+
+
 @pytest.fixture(scope="session")
 def dma_tb(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("snax_dma")
-    names = [
-        "snax_dma_pkg",
-        "snax_dma_fifo",
-        "snax_dma_agen",
-        "snax_dma_reader",
-        "snax_dma_writer",
-        "snax_dma",
-    ]
-    return build.build_testbench(
-        CFG,
-        d,
-        "snax_dma",
-        [build.HW_DIR / "dma" / f"{n}.sv" for n in names],
-        build.TB_DIR / "dma_tb.cpp",
-    )
+    return build.build_testbench(CFG, d, "snax_dma", DMA_SOURCES, build.TB_DIR / "dma_tb.cpp")
 
 
 @pytest.fixture(scope="session")
 def dma_tcdm_tb(tmp_path_factory) -> Path:
     """The DMA with the real snax_tcdm (and two extra masters causing bank conflicts)."""
     d = tmp_path_factory.mktemp("snax_dma_tcdm")
-    names = ["snax_dma_pkg", "snax_dma_fifo", "snax_dma_agen", "snax_dma_reader"]
-    names += ["snax_dma_writer", "snax_dma"]
-    sources = [build.HW_DIR / "dma" / f"{n}.sv" for n in names]
+    sources = [*DMA_SOURCES]
     sources += [build.HW_DIR / "tcdm" / "snax_tcdm_bank.sv", build.HW_DIR / "tcdm" / "snax_tcdm.sv"]
     sources.append(build.TB_DIR / "snax_dma_tcdm_tb.sv")
     return build.build_testbench(
@@ -462,3 +452,50 @@ def test_dma_throughput(dma_tb, tmp_path, direction, src, dst):
     bpc = nbytes / run.stats["busy_cycles"]
     print(f"{direction}: {nbytes} B in {run.stats['busy_cycles']} busy cycles = {bpc:.1f} B/cycle")
     assert bpc > 60, f"{direction}: {bpc:.1f} B/cycle"
+
+
+def test_dma_lint(tmp_path):
+    """The DMA is lint-clean under -Wall (waivers in hw/dma/snax_dma.vlt)."""
+    waivers = build.HW_DIR / "dma" / "snax_dma.vlt"
+    diags = build.lint(CFG, tmp_path, "snax_dma", DMA_SOURCES, waivers)
+    assert diags == "", diags
+
+
+def test_golden_transpose_matches_numpy():
+    rows, cols, e = 5, 7, 4
+    a = np.arange(rows * cols * e, dtype=np.uint8)
+    l3 = np.zeros(4096, np.uint8)
+    l3[: a.size] = a
+    tcdm = np.zeros(4096, np.uint8)
+    rest, zero = (1,) * (DIMS - 2), (0,) * (DIMS - 2)
+    d = DmaDescriptor(L3_BASE, TCDM_BASE, 2, (cols, rows) + rest, (e, cols * e) + zero,
+                      (cols, rows) + rest, (rows * e, e) + zero)  # fmt: skip
+    d.validate(CFG)
+    apply_descriptor(d, [ByteMemory(L3_BASE, l3), ByteMemory(TCDM_BASE, tcdm)])
+    want = a.view(np.uint32).reshape(rows, cols).T.copy().view(np.uint8).reshape(-1)
+    assert np.array_equal(tcdm[: a.size], want)
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"dst_bounds": (3,) + (1,) * (DIMS - 1)}, "elements"),
+        ({"src": L3_BASE + 4}, "not aligned"),
+        ({"dst": L3_BASE + 0x1000}, "L3 to L3"),
+        ({"elem_log2": 7}, "outside 0..6"),
+        ({"dst": TCDM_BASE + CFG.tcdm_bytes - 8}, "outside the TCDM"),
+    ],
+)
+def test_golden_validate_rejects(change, message):
+    rest = (1,) * (DIMS - 1)
+    base = dict(
+        src=L3_BASE,
+        dst=TCDM_BASE,
+        elem_log2=3,
+        src_bounds=(4,) + rest,
+        src_strides=(8,) * DIMS,
+        dst_bounds=(4,) + rest,
+        dst_strides=(8,) * DIMS,
+    )
+    with pytest.raises(DmaError, match=message):
+        DmaDescriptor(**{**base, **change}).validate(CFG)
