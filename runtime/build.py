@@ -3,10 +3,12 @@
 `build_model(cfg)` returns the path of a `.so` that contains the Verilated `snax_cluster`
 of `cfg` linked with the harness (`sim/harness.cpp`, C ABI in docs/hardware.md). Models are
 cached in `$SNAXC_CACHE_DIR` (default `~/.cache/snaxc/models`), one directory per key: a
-hash of the configuration, every RTL, generated and harness source, the Verilator and Ibex
-versions, the build flags and the trace setting. A build happens in a temporary directory
-that is renamed into place when complete, under an exclusive file lock, so concurrent
-processes (pytest-xdist workers) build a model once and never see a half-built one.
+hash of every RTL, generated (configuration-dependent) and harness source, the Verilator
+and Ibex versions, the build flags and the trace setting. The L3 size and latency are
+arguments of the harness, so configurations differing only there share a model. A build
+happens in a temporary directory that is renamed into place when complete, under an
+exclusive file lock, so concurrent processes (pytest-xdist workers) build a model once and
+never see a half-built one.
 """
 
 from __future__ import annotations
@@ -80,12 +82,15 @@ def model_key(cfg: ClusterConfig, trace: bool = False) -> str:
         h.update(b)
 
     add("schema", str(_BUILD_SCHEMA))
-    add("config", cfg.hash())
+    # The generated sources carry everything of `cfg` the RTL depends on; their comments
+    # name the configuration, which must not matter (configurations that differ only in
+    # their name or their L3 size and latency, which the harness models, share a model).
     root = hw.hw_root()
     for path in hw.rtl_sources():
         add(f"rtl:{path.relative_to(root)}", path.read_bytes())
     for name, text in generated_sources(cfg).items():
-        add(f"gen:{name}", text)
+        code = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("//"))
+        add(f"gen:{name}", code)
     add("harness", HARNESS.read_bytes())
     add("verilator", version("verilator"))
     add("ibex", hw.ibex_version())
