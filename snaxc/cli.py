@@ -17,25 +17,16 @@ from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import ModulePass
 from xdsl.printer import Printer
 
 from snaxc import __version__
+from snaxc.backend.package import MANIFEST, PROGRAM, Manifest
 from snaxc.config import ClusterConfig, ConfigError, load_config
-from snaxc.dialects import snaxc_context
 from snaxc.errors import SnaxcError
-from snaxc.transforms.recognize_kernels import RecognizeKernels
 
 PROG = "snaxc"
-
-# Passes of `snaxc compile` that exist so far, in order. The rest of the pipeline (dispatch,
-# tiling, L1 allocation, DMA insertion, streamer patterns, accfg, control-program
-# lowering) is reported as not implemented instead of producing a partial package.
-PIPELINE: tuple[ModulePass, ...] = (RecognizeKernels(),)
-MISSING_STAGES = (
-    "dispatch to accelerators, tiling, L1 allocation, DMA insertion and accelerator configuration"
-)
 
 
 @dataclass
@@ -77,39 +68,106 @@ def _load_config(path: str | None) -> ClusterConfig:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from snaxc.frontend import import_mlir
+    from snaxc.compiler import compile_file
 
     cfg = _load_config(args.config)
     src = Path(args.input)
     if src.suffix != ".mlir":
         raise SnaxcError(f"{src}: unsupported input type '{src.suffix}' (expected .mlir)")
     dump = IrDumper(args.print_ir_after_all, Path(args.dump_ir) if args.dump_ir else None)
-
-    module = import_mlir(src, bufferize=False)
-    dump("import", module)
-    ctx = snaxc_context()
-    for p in PIPELINE:
-        p.apply(ctx, module)
-        module.verify()
-        dump(p.name, module)
-
-    raise SnaxcError(
-        f"not implemented yet: {MISSING_STAGES} for cluster '{cfg.name}'; "
-        f"compilation of {src} stopped after {PIPELINE[-1].name}, nothing written to {args.output}"
+    result = compile_file(src, cfg, Path(args.output), dump)
+    m = result.manifest
+    size = (result.outdir / m.program).stat().st_size
+    print(
+        f"{PROG}: compiled {src} for cluster '{cfg.name}' ({m.config_hash}) into "
+        f"{result.outdir}: {m.program} ({size} bytes), {len(m.inputs)} input(s), "
+        f"{len(m.outputs)} output(s)"
     )
+    if m.on_core:
+        print(
+            f"{PROG}: note: {len(m.on_core)} kernel(s) run as loops on the control core "
+            f"({', '.join(m.on_core)}): dispatch to accelerators is not implemented yet"
+        )
+    return 0
+
+
+def _load_inputs(path: Path, manifest: Manifest) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as e:
+        raise SnaxcError(f"{path}: cannot read inputs ({e})") from None
+    expected = [t.name for t in manifest.inputs]
+    missing = [n for n in expected if n not in arrays]
+    if missing:
+        raise SnaxcError(
+            f"{path}: missing input(s) {', '.join(missing)} (the program takes "
+            f"{', '.join(expected) or 'no inputs'})"
+        )
+    extra = sorted(set(arrays) - set(expected))
+    if extra:
+        raise SnaxcError(f"{path}: unknown input(s) {', '.join(extra)}")
+    for t in manifest.inputs:
+        a = arrays[t.name]
+        if tuple(a.shape) != t.shape or a.dtype != np.dtype(t.dtype):
+            raise SnaxcError(
+                f"{path}: input {t.name} is {a.dtype}{list(a.shape)}, the program takes "
+                f"{t.dtype}{list(t.shape)}"
+            )
+    return arrays
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from snaxc.runtime.simulator import SimulationError, Simulator
+
     pkg = Path(args.package)
     if not pkg.is_dir():
         raise SnaxcError(f"{pkg}: no such directory (expected the output of 'snaxc compile')")
-    for name in ("manifest.json", "program.elf"):
+    for name in (MANIFEST, PROGRAM):
         if not (pkg / name).is_file():
             raise SnaxcError(f"{pkg}: missing {name} (not a 'snaxc compile' output directory)")
-    inputs = Path(args.inputs)
-    if not inputs.is_file():
-        raise SnaxcError(f"{inputs}: no such file")
-    raise SnaxcError("not implemented yet: running a compiled package on the simulator")
+    manifest = Manifest.read(pkg)
+    cfg = manifest.cluster_config()
+    if cfg.hash() != manifest.config_hash:
+        raise SnaxcError(f"{pkg / MANIFEST}: the configuration does not match its hash")
+    if args.config is not None:
+        given = _load_config(args.config)
+        if given.hash() != manifest.config_hash:
+            raise SnaxcError(
+                f"{pkg} was compiled for cluster '{cfg.name}' ({manifest.config_hash}), "
+                f"not for {args.config} ('{given.name}', {given.hash()})"
+            )
+    inputs = _load_inputs(Path(args.inputs), manifest)
+    try:
+        sim = Simulator(cfg)
+        sim.load_elf(pkg / manifest.program)
+        for t in manifest.inputs:
+            sim.write_l3(t.l3_address, np.ascontiguousarray(inputs[t.name]))
+        result = sim.run(max_cycles=args.max_cycles)
+        outputs = {
+            t.name: np.frombuffer(sim.read_l3(t.l3_address, t.nbytes), dtype=t.dtype)
+            .reshape(t.shape)
+            .copy()
+            for t in manifest.outputs
+        }
+    except SimulationError as e:
+        raise SnaxcError(f"{pkg}: {str(e).splitlines()[0]}") from None
+    if result.exit_code != 0:
+        raise SnaxcError(f"{pkg}: the program exited with code {result.exit_code}")
+    try:
+        np.savez(args.output, **outputs)
+    except OSError as e:
+        raise SnaxcError(f"{args.output}: cannot write outputs ({e.strerror})") from None
+    c = result.counters
+    print(f"{PROG}: ran {pkg} on cluster '{cfg.name}': {result.cycles:,} cycles")
+    print(
+        f"  core active {c.get('core_active_cycles', 0):,} cycles; DMA "
+        f"{c.get('dma_bytes_read', 0):,} bytes read, {c.get('dma_bytes_written', 0):,} "
+        f"written, busy {c.get('dma_busy_cycles', 0):,} cycles; "
+        f"TCDM bank conflicts {c.get('tcdm_bank_conflicts', 0):,}"
+    )
+    print(f"  outputs ({', '.join(t.name for t in manifest.outputs)}) written to {args.output}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -181,6 +239,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "-o", "--output", metavar="Y.npz", required=True, help="where to save the outputs"
+    )
+    r.add_argument(
+        "-c",
+        "--config",
+        metavar="CLUSTER.yaml",
+        help="check that the package was compiled for this cluster configuration",
+    )
+    r.add_argument(
+        "--max-cycles",
+        type=int,
+        default=100_000_000,
+        metavar="N",
+        help="stop with an error if the program runs longer (default: %(default)s)",
     )
     r.set_defaults(func=cmd_run)
     return parser

@@ -17,6 +17,40 @@ from snaxc.runtime import toolchain
 
 OPT_LEVEL = "-O2"
 
+# LLVM turns fill and copy loops into calls to memset/memcpy/memmove, which a freestanding
+# program has to provide. Weak, so that a runtime providing its own wins at link time;
+# compiled with -fno-builtin (the toolchain's flags), so they do not call themselves.
+MEM_FUNCTIONS_C = """\
+#include <stddef.h>
+#include <stdint.h>
+
+__attribute__((weak)) void *memset(void *dst, int c, size_t n) {
+  uint8_t *d = dst;
+  while (n--) *d++ = (uint8_t)c;
+  return dst;
+}
+
+__attribute__((weak)) void *memcpy(void *dst, const void *src, size_t n) {
+  uint8_t *d = dst;
+  const uint8_t *s = src;
+  while (n--) *d++ = *s++;
+  return dst;
+}
+
+__attribute__((weak)) void *memmove(void *dst, const void *src, size_t n) {
+  uint8_t *d = dst;
+  const uint8_t *s = src;
+  if (d < s) {
+    while (n--) *d++ = *s++;
+  } else {
+    d += n;
+    s += n;
+    while (n--) *--d = *--s;
+  }
+  return dst;
+}
+"""
+
 
 def compile_object(ll_text: str, out: str | Path) -> Path:
     """Compile LLVM IR text to an RV32IM ELF object file at `out`."""
@@ -46,7 +80,10 @@ def compile_object(ll_text: str, out: str | Path) -> Path:
 
 def link_program(ll_path: str | Path, cfg: ClusterConfig, out: str | Path) -> Path:
     """Compile and link the control program (LLVM IR file) with the runtime into `out`."""
+    ll_path = Path(ll_path)
+    mem_c = ll_path.with_name("snaxc_mem.c")
+    mem_c.write_text(MEM_FUNCTIONS_C)
     try:
-        return toolchain.compile_program([ll_path], cfg, opt=OPT_LEVEL, out=out)
+        return toolchain.compile_program([ll_path, mem_c], cfg, opt=OPT_LEVEL, out=out)
     except toolchain.CompileError as e:
         raise SnaxcError(str(e)) from None

@@ -26,12 +26,29 @@ from snaxc.errors import SnaxcError
 GENERALIZE = "func.func(linalg-generalize-named-ops),canonicalize,cse"
 BUFFERIZE = (
     "one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map}"
+    "function-boundary-type-conversion=identity-layout-map},"
+    # Returned buffers become trailing out-parameters: a program's outputs are arguments
+    # whose memory the caller (the runtime) provides.
+    "drop-equivalent-buffer-results,"
+    "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}"
 )
+
+NUM_INPUTS_ATTR = "snaxc.num_inputs"
+"""Set on every function by a bufferizing import: its number of arguments before results
+became out-parameters (arguments at or beyond it are outputs only)."""
 
 
 def _pipeline(passes: str) -> str:
     return f"builtin.module({passes})"
+
+
+def _mark_num_inputs(module) -> None:
+    from torch_mlir import ir
+
+    for op in module.body.operations:
+        if op.operation.name == "func.func":
+            n = len(ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value).inputs)
+            op.attributes[NUM_INPUTS_ATTR] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), n)
 
 
 def _copies_to_linalg(module) -> None:
@@ -84,6 +101,7 @@ def _upstream(text: str, source: str, bufferize: bool) -> str:
         try:
             PassManager.parse(_pipeline(GENERALIZE)).run(module.operation)
             if bufferize:
+                _mark_num_inputs(module)
                 PassManager.parse(_pipeline(BUFFERIZE)).run(module.operation)
                 _copies_to_linalg(module)
                 # Generalize again: `tensor.pad` bufferizes into `linalg.map` (which xDSL
@@ -94,7 +112,26 @@ def _upstream(text: str, source: str, bufferize: bool) -> str:
                 f"{_diagnostic_line(source, e)} (while generalizing"
                 f"{'/bufferizing' if bufferize else ''})"
             ) from None
-        return str(module)
+        return _text_for_xdsl(module)
+
+
+GENERIC_FORM_OPS = ("memref.global",)
+"""Ops xDSL 0.74 parses only in the generic form (it has no custom syntax for them)."""
+
+
+def _text_for_xdsl(module) -> str:
+    """The module printed in the pretty form, except for `GENERIC_FORM_OPS`.
+
+    The generic form of whole modules breaks xDSL on newer properties, so only these
+    top-level ops are swapped for their generic form (aliases and resources are kept).
+    """
+    text = str(module)
+    for op in module.body.operations:
+        if op.operation.name in GENERIC_FORM_OPS:
+            pretty = op.operation.get_asm().strip()
+            generic = op.operation.get_asm(print_generic_op_form=True).strip()
+            text = text.replace(pretty, generic, 1)
+    return text
 
 
 def import_mlir_text(text: str, source: str = "<input>", *, bufferize: bool = False) -> ModuleOp:

@@ -65,6 +65,12 @@ def _strip_memory_spaces() -> type[ModulePass]:
     return StripMemorySpaces
 
 
+def _place_program_io() -> type[ModulePass]:
+    from snaxc.transforms.place_program_io import PlaceProgramIo
+
+    return PlaceProgramIo
+
+
 SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "recognize-kernels": _recognize_kernels,
     "accfg-dedup": _accfg_dedup,
@@ -75,6 +81,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "lower-dma": _lower_dma,
     "lower-mmio": _lower_mmio,
     "lower-static-alloc": _lower_static_alloc,
+    "place-program-io": _place_program_io,
     "strip-memory-spaces": _strip_memory_spaces,
 }
 """Every snaxc pass by name (imported lazily, when a pipeline uses it)."""

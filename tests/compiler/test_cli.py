@@ -1,9 +1,11 @@
 """The `snaxc` command line: help texts, one-line errors and exit codes."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from snaxc.cli import main
@@ -86,18 +88,38 @@ def test_bad_config(matmul: Path, tmp_path: Path, capsys, yaml_text: str, expect
     assert str(cfg) in line and expected in line, line
 
 
-def test_compile_reports_missing_pipeline_and_writes_nothing(matmul: Path, tmp_path: Path, capsys):
+def test_compile_writes_package(matmul: Path, tmp_path: Path, capsys):
     out = tmp_path / "out"
     dump = tmp_path / "ir"
-    rc = main(["compile", str(matmul), "-o", str(out), "--dump-ir", str(dump)])
-    assert rc == 1
-    assert "not implemented yet: " in _error_line(capsys)
-    assert not out.exists()
-    # The stages that do exist are inspectable.
+    assert main(["compile", str(matmul), "-o", str(out), "--dump-ir", str(dump)]) == 0
+    stdout = capsys.readouterr().out
+    assert "3 input(s), 1 output(s)" in stdout
+    # C is accumulated in place, then copied to the result (bufferization's choice).
+    assert "run as loops on the control core (mac, copy)" in stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["entry"] == "mm"
+    assert [(t["name"], t["role"], t["shape"], t["dtype"]) for t in manifest["tensors"]] == [
+        ("arg0", "input", [16, 8], "int8"),
+        ("arg1", "input", [8, 32], "int8"),
+        ("arg2", "input", [16, 32], "int32"),
+        ("result0", "output", [16, 32], "int32"),
+    ]
+    with (out / "program.elf").open("rb") as f:
+        assert f.read(4) == b"\x7fELF"
+    # Every stage is inspectable.
     stages = sorted(p.name for p in dump.iterdir())
-    assert stages == ["00_import.mlir", "01_recognize-kernels.mlir"]
-    assert "linalg.generic" in (dump / "00_import.mlir").read_text()
+    assert stages[:3] == ["00_import.mlir", "01_recognize-kernels.mlir", "02_place-program-io.mlir"]
     assert "kernel.mac" in (dump / "01_recognize-kernels.mlir").read_text()
+
+
+def test_program_too_big_for_l1_is_one_line(tmp_path: Path, capsys):
+    big = tmp_path / "big.mlir"
+    big.write_text(
+        MATMUL.replace("16x8", "512x256").replace("8x32", "256x512").replace("16x32", "512x512")
+    )
+    assert main(["compile", str(big), "-o", str(tmp_path / "out")]) == 1
+    line = _error_line(capsys)
+    assert "bytes of L1 at once, the TCDM has 131072 (tiling is not implemented yet)" in line
 
 
 def test_print_ir_after_all(matmul: Path, tmp_path: Path, capsys):
@@ -105,12 +127,33 @@ def test_print_ir_after_all(matmul: Path, tmp_path: Path, capsys):
     err = capsys.readouterr().err
     assert "// -----// IR Dump After import //----- //" in err
     assert "// -----// IR Dump After recognize-kernels //----- //" in err
+    assert "// -----// IR Dump After lower-dma //----- //" in err
 
 
 def test_run_rejects_a_directory_without_package(tmp_path: Path, capsys):
     rc = main(["run", str(tmp_path), "--inputs", "x.npz", "-o", "y.npz"])
     assert rc == 1
     assert "missing manifest.json" in _error_line(capsys)
+
+
+def test_run_checks_configuration_and_inputs(matmul: Path, tmp_path: Path, capsys):
+    out = tmp_path / "out"
+    assert main(["compile", str(matmul), "-o", str(out)]) == 0
+    capsys.readouterr()
+    other = tmp_path / "other.yaml"
+    other.write_text("tcdm: {size_kib: 64}\n")
+    x = tmp_path / "x.npz"
+    c = np.zeros((16, 32), np.int32)
+    np.savez(x, arg0=np.zeros((16, 8), np.int8), arg1=np.zeros((8, 32), np.int8), arg2=c)
+    assert main(["run", str(out), "--inputs", str(x), "-o", "y.npz", "-c", str(other)]) == 1
+    assert "was compiled for cluster 'default'" in _error_line(capsys)
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, arg0=np.zeros((16, 8), np.int32), arg1=np.zeros((8, 32), np.int8), arg2=c)
+    assert main(["run", str(out), "--inputs", str(bad), "-o", "y.npz"]) == 1
+    assert "input arg0 is int32[16, 8], the program takes int8[16, 8]" in _error_line(capsys)
+    np.savez(bad, arg0=np.zeros((16, 8), np.int8), arg2=c)
+    assert main(["run", str(out), "--inputs", str(bad), "-o", "y.npz"]) == 1
+    assert "missing input(s) arg1 (the program takes arg0, arg1, arg2)" in _error_line(capsys)
 
 
 def test_console_script_exit_status_and_usage_errors(tmp_path: Path):

@@ -1,0 +1,120 @@
+"""The `snaxc compile` pipeline: an MLIR file to a program package for a cluster.
+
+    import (upstream MLIR: generalize, bufferize, results as out-parameters)
+    recognize-kernels
+    place-program-io        inputs/outputs in L3, working copies and buffers in L1, DMA
+    kernel-to-arith         kernels no accelerator runs become arith again
+    lower-dma               DMA transfers to register writes
+    lower-static-alloc, strip-memory-spaces
+    backend                 lower-mmio, upstream MLIR to LLVM IR, zig: program.elf
+
+Dispatch to accelerators, tiling and the accelerator passes are not part of the pipeline
+yet: every kernel runs as loops on the control core (correct, slow), and the manifest and
+the compile report say so.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.linalg.ops import GenericOp
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException, VerifyException
+
+from snaxc.backend.compile import link_program
+from snaxc.backend.llvm_ir import to_llvm_ir
+from snaxc.backend.package import PROGRAM, Manifest, tensor_specs
+from snaxc.config import ClusterConfig
+from snaxc.dialects import kernel, snaxc_context
+from snaxc.errors import SnaxcError
+from snaxc.frontend import import_mlir
+from snaxc.transforms.kernel_to_arith import KernelToArith
+from snaxc.transforms.lower_dma import LowerDma
+from snaxc.transforms.lower_static_alloc import LowerStaticAllocPass
+from snaxc.transforms.place_program_io import PlaceProgramIo
+from snaxc.transforms.recognize_kernels import RecognizeKernels
+from snaxc.transforms.strip_memory_spaces import StripMemorySpaces
+
+Dump = Callable[[str, ModuleOp], None]
+
+
+def passes(cfg: ClusterConfig) -> list[ModulePass]:
+    """The xDSL passes of the pipeline for `cfg`, in order."""
+    return [
+        RecognizeKernels(),
+        PlaceProgramIo(l1_bytes=cfg.tcdm_bytes, l3_bytes=cfg.l3_bytes),
+        KernelToArith(),
+        LowerDma(dims=cfg.dma.dims),
+        LowerStaticAllocPass(),
+        StripMemorySpaces(),
+    ]
+
+
+def core_kernels(module: ModuleOp) -> list[str]:
+    """What each linalg.generic computes: a kernel name, 'copy' (also fills) or 'generic'."""
+    names = []
+    for g in module.walk():
+        if isinstance(g, GenericOp):
+            body = list(g.body.block.ops)
+            k = next((o for o in body if isinstance(o, kernel.KernelOp)), None)
+            if k is not None:
+                names.append(k.name.removeprefix("kernel."))
+            elif len(body) == 1 and body[0].operands and body[0].operands[0] in g.body.block.args:
+                names.append("copy")  # the body yields an input: a copy or a fill
+            else:
+                names.append("generic")
+    return names
+
+
+@dataclass
+class CompileResult:
+    outdir: Path
+    manifest: Manifest
+
+
+def compile_file(
+    src: Path, cfg: ClusterConfig, outdir: Path, dump: Dump | None = None
+) -> CompileResult:
+    """Compile `src` for `cfg` into `outdir` (program.elf, manifest.json)."""
+    dump = dump or (lambda stage, module: None)
+    module = import_mlir(src, bufferize=True)
+    dump("import", module)
+    ctx = snaxc_context()
+    on_core: list[str] = []
+    for p in passes(cfg):
+        try:
+            p.apply(ctx, module)
+            module.verify()
+        except (DiagnosticException, VerifyException) as e:
+            msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise SnaxcError(f"{src}: {msg}") from None
+        dump(p.name, module)
+        if isinstance(p, RecognizeKernels):
+            on_core = core_kernels(module)
+    entry, tensors = tensor_specs(module)
+    ir = to_llvm_ir(module, ctx)
+
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SnaxcError(f"{outdir}: cannot create output directory ({e.strerror})") from None
+    with tempfile.TemporaryDirectory() as tmp:
+        ll = Path(tmp) / "program.ll"
+        ll.write_text(ir)
+        link_program(ll, cfg, Path(tmp) / PROGRAM)
+        shutil.copyfile(Path(tmp) / PROGRAM, outdir / PROGRAM)
+    (outdir / "program.ll").write_text(ir)
+    manifest = Manifest(
+        entry=entry,
+        config=cfg.to_dict(),
+        config_hash=cfg.hash(),
+        tensors=tensors,
+        on_core=on_core,
+    )
+    manifest.write(outdir)
+    return CompileResult(outdir, manifest)
