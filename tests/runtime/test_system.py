@@ -145,3 +145,13 @@ def test_run_program_helper(cfg, built_model, tmp_path):
     )
     assert (result.exit_code, result.output) == (5, "100")
     sim.close()
+
+
+def test_progress_on_stderr(new_sim, monkeypatch, capsys):
+    """Long runs go in chunks and report cycles and speed between them."""
+    monkeypatch.setattr("snaxc.runtime.simulator.CHUNK_CYCLES", 2_000)
+    sim = new_sim("hang")
+    with pytest.raises(SimulationTimeout):
+        sim.run(max_cycles=10_000, progress=True)
+    err = capsys.readouterr().err
+    assert "simulating: 8,000 cycles" in err and "Mcycles/s" in err
