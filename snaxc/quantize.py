@@ -1,0 +1,215 @@
+"""Static int8 quantization of a float ONNX model for the cluster (onnxruntime).
+
+    snaxc quantize model.onnx --calibration data.npz -o model_int8.onnx
+
+runs `quantize(Path("model.onnx"), Path("data.npz"), Path("model_int8.onnx"))`: onnxruntime's
+`quantize_static` with
+
+- the QDQ format (QuantizeLinear/DequantizeLinear pairs around float ops, what torch-mlir's
+  ONNX importer turns into integer linalg), per-tensor scales (`per_channel=False`),
+- int8 activations (asymmetric, min/max calibration) and int8 weights (symmetric, zero
+  point 0), int32 biases with scale `input_scale * weight_scale`,
+- only the operators the cluster runs as integer kernels (`SUPPORTED_OPS`): everything
+  else stays float and runs on the control core.
+
+The calibration file holds one float array per graph input, named like the input, with
+the samples stacked on a leading axis: `(samples, *input_shape)`; a single-input model
+also accepts a file with a single array of any name. The input model is never overwritten.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from snaxc.errors import SnaxcError
+
+SUPPORTED_OPS = (
+    "Conv",
+    "Gemm",
+    "MatMul",
+    "Add",
+    "Relu",
+    "Clip",
+    "MaxPool",
+    "Flatten",
+    "Reshape",
+)
+"""ONNX operators given quantized inputs and outputs (the GeMM and SIMD kernels).
+
+AveragePool and GlobalAveragePool are absent on purpose: onnxruntime would give their output
+the input's scale, so the requantization scale is exactly `1 / window`; with a power-of-two
+window every 2**k-th sum is an exact tie, which the hardware rounds half up and a float
+reference breaks by rounding noise (0.7% of ResNet-8's pooled values differed by 1 LSB).
+Left out, the pool sits between a DequantizeLinear and the next QuantizeLinear, whose
+calibrated scale fits the averaged range; the compiler recognises that sandwich and runs it
+as an integer sum with one requantization (SIMD `rsum`), and the ties disappear.
+"""
+
+
+class _NpzReader:
+    """onnxruntime CalibrationDataReader over the samples of a calibration .npz."""
+
+    def __init__(self, feeds: dict[str, np.ndarray]):
+        n = {len(a) for a in feeds.values()}.pop()
+        self._it: Iterator[dict[str, np.ndarray]] = iter(
+            [{k: a[i] for k, a in feeds.items()} for i in range(n)]
+        )
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        return next(self._it, None)
+
+    def rewind(self) -> None:  # pragma: no cover - onnxruntime calls it for some methods
+        raise NotImplementedError
+
+
+def _load_model(path: Path):
+    import onnx
+
+    try:
+        model = onnx.load(str(path))
+    except FileNotFoundError:
+        raise SnaxcError(f"{path}: no such file") from None
+    except Exception as e:  # onnx raises DecodeError/ValueError/... for bad protobufs
+        raise SnaxcError(f"{path}: not a valid ONNX model ({type(e).__name__})") from None
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as e:
+        first = str(e).strip().splitlines()[0]
+        raise SnaxcError(f"{path}: invalid ONNX model: {first}") from None
+    return model
+
+
+def _graph_inputs(model) -> dict[str, tuple[int, ...]]:
+    inits = {t.name for t in model.graph.initializer}
+    out = {}
+    for vi in model.graph.input:
+        if vi.name not in inits:
+            dims = vi.type.tensor_type.shape.dim
+            out[vi.name] = tuple(d.dim_value if d.HasField("dim_value") else -1 for d in dims)
+    return out
+
+
+def load_calibration(path: Path, inputs: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+    """The calibration arrays of `path` keyed by graph input, checked against `inputs`."""
+    try:
+        with np.load(path) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except FileNotFoundError:
+        raise SnaxcError(f"{path}: no such file") from None
+    except Exception as e:
+        raise SnaxcError(f"{path}: not a readable .npz file ({type(e).__name__})") from None
+    if len(inputs) == 1 and len(arrays) == 1:
+        arrays = {next(iter(inputs)): next(iter(arrays.values()))}
+    missing = sorted(set(inputs) - set(arrays))
+    if missing:
+        raise SnaxcError(
+            f"{path}: no calibration data for model input(s) {', '.join(missing)} "
+            f"(the file has: {', '.join(sorted(arrays)) or 'nothing'})"
+        )
+    feeds = {}
+    for name, shape in inputs.items():
+        a = arrays[name]
+        if a.ndim != len(shape) + 1 or any(
+            d != s for d, s in zip(a.shape[1:], shape, strict=True) if s > 0
+        ):
+            raise SnaxcError(
+                f"{path}: array {name!r} has shape {a.shape}, expected (samples, "
+                f"{', '.join(str(s) if s > 0 else '?' for s in shape)})"
+            )
+        if len(a) == 0:
+            raise SnaxcError(f"{path}: array {name!r} holds no samples")
+        feeds[name] = a.astype(np.float32)
+    if len({len(a) for a in feeds.values()}) != 1:
+        raise SnaxcError(f"{path}: the arrays hold different numbers of samples")
+    return feeds
+
+
+def quantize(model_path: str | Path, calibration: str | Path, output: str | Path) -> Path:
+    """Quantize the float ONNX model at `model_path` into `output` (int8, per-tensor QDQ).
+
+    Raises SnaxcError (one line) on a missing or malformed model or calibration file, or
+    when `output` would overwrite the input model.
+    """
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+
+    model_path, calibration, output = Path(model_path), Path(calibration), Path(output)
+    if output.resolve() == model_path.resolve():
+        raise SnaxcError(f"{output}: refusing to overwrite the input model; choose another -o")
+    model = _load_model(model_path)
+    feeds = load_calibration(calibration, _graph_inputs(model))
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # onnxruntime warns through the root logger about pre-processing
+    try:
+        quantize_static(
+            model,
+            str(output),
+            _NpzReader(feeds),
+            quant_format=QuantFormat.QDQ,
+            op_types_to_quantize=list(SUPPORTED_OPS),
+            per_channel=False,
+            activation_type=QuantType.QInt8,
+            weight_type=QuantType.QInt8,
+            calibrate_method=CalibrationMethod.MinMax,
+            extra_options={"ActivationSymmetric": False, "WeightSymmetric": True},
+        )
+    except SnaxcError:
+        raise
+    except Exception as e:
+        msg = str(e).strip().splitlines()
+        raise SnaxcError(
+            f"{model_path}: quantization failed: {msg[-1] if msg else type(e).__name__}"
+        ) from None
+    finally:
+        root.setLevel(level)
+    return output
+
+
+MULTIPLIER_BITS = 31
+"""The fixed-point multiplier is normalised into [2**30, 2**31): 31 significant bits."""
+
+
+def fixed_point_multiplier(scale: float) -> tuple[int, int]:
+    """(multiplier, shift) with `multiplier / 2**shift ~= scale`, for the hardware rescale.
+
+    The hardware computes `(acc * multiplier + 2**(shift-1)) >> shift` exactly in 64 bits
+    (`snaxc.golden.gemm.requantize`). With `scale = f * 2**e`, `f` in [0.5, 1):
+    `multiplier = round(f * 2**31)` in [2**30, 2**31) and `shift = 31 - e`, so
+
+        |multiplier / 2**shift - scale| <= 2**-(shift + 1) <= scale * 2**-31.
+
+    Error bound: for an accumulator `acc`, the hardware's `acc * multiplier / 2**shift`
+    differs from the real `acc * scale` by at most `|acc * scale| * 2**-31` (< 2**-24 of an
+    output LSB for any |acc * scale| <= 128, before clamping). The rounded result therefore
+    equals `round(acc * scale)` except (a) when `acc * scale` lies within that distance of a
+    half-integer, where it may be one LSB off, and (b) at exact ties, which the hardware
+    rounds half up while `math.roundeven` (the importer's float formula, onnxruntime) rounds
+    half to even: never more than 1 LSB.
+
+    Scales below 2**-31 need a shift above 62 (the hardware's maximum): the shift is capped
+    at 62 and the multiplier loses precision (error bound 2**-63 absolute per unit of acc).
+    Zero gives (0, 0); scales >= 2**31, negative or non-finite scales are rejected.
+    """
+    import math
+
+    if not math.isfinite(scale) or scale < 0:
+        raise ValueError(f"requantization scale must be finite and >= 0, got {scale}")
+    if scale == 0:
+        return 0, 0
+    f, e = math.frexp(scale)  # scale = f * 2**e, 0.5 <= f < 1
+    shift = MULTIPLIER_BITS - e
+    if shift < 0:
+        raise ValueError(f"requantization scale {scale} is too large (>= 2**31)")
+    if shift > 62:
+        return round(scale * 2.0**62), 62
+    multiplier = round(f * 2**MULTIPLIER_BITS)
+    if multiplier == 2**MULTIPLIER_BITS:  # f rounded up to 1.0
+        multiplier //= 2
+        shift -= 1
+        if shift < 0:
+            raise ValueError(f"requantization scale {scale} is too large (>= 2**31)")
+    return multiplier, shift
