@@ -11,9 +11,10 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
 from snaxc.config import CORE_MEM_BASE, L3_BASE, ClusterConfig
+from snaxc.errors import SnaxcError
 
 
-class ElfError(ValueError):
+class ElfError(SnaxcError, ValueError):
     """An ELF that cannot be loaded into the cluster; the message is one line."""
 
 

@@ -30,6 +30,7 @@ from snaxc.config import (
     ClusterConfig,
     load_config,
 )
+from snaxc.errors import SnaxcError
 
 from .elf import ElfError, Program
 
@@ -61,7 +62,7 @@ def trap_cause_name(mcause: int) -> str:
     return TRAP_CAUSES.get(code, f"exception {code}")
 
 
-class SimulationError(RuntimeError):
+class SimulationError(SnaxcError, RuntimeError):
     """Base of everything that goes wrong while running a program on the cluster."""
 
 

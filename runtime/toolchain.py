@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from snaxc.config import CORE_MEM_BASE, CTRL_BASE, L3_BASE, TCDM_BASE, ClusterConfig, load_config
+from snaxc.errors import SnaxcError
 
 SW_DIR = Path(__file__).resolve().parent / "sw"
 
@@ -30,7 +31,7 @@ MIN_STACK_BYTES = 4096
 BOOT_OFFSET = 0x80
 
 
-class CompileError(RuntimeError):
+class CompileError(SnaxcError, RuntimeError):
     """A source that does not compile or a program that does not link; the message is one
     line naming the file and the compiler's first error."""
 
