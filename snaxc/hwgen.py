@@ -21,11 +21,14 @@ ACCELERATORS_FILE = "snax_accelerators.sv"
 
 
 def num_acc_tcdm_ports(cfg: ClusterConfig) -> int:
-    """TCDM narrow ports used by all accelerators' streamers together."""
-    if cfg.accelerators:
-        kinds = ", ".join(sorted({a.kind for a in cfg.accelerators}))
-        raise ConfigError(f"accelerators: no RTL generator for kind(s) {kinds} yet")
-    return 0
+    """TCDM narrow ports used by all accelerators' streamers together (from the accelerator
+    descriptions in `snaxc.accelerators`)."""
+    from snaxc.accelerators import generate
+
+    try:
+        return generate.num_tcdm_ports(cfg)
+    except KeyError as e:
+        raise ConfigError(f"accelerators: {e.args[0]}") from None
 
 
 def cfg_package(cfg: ClusterConfig) -> str:
@@ -83,7 +86,11 @@ endmodule
 
 
 def accelerators_module(cfg: ClusterConfig) -> str:
-    num_acc_tcdm_ports(cfg)  # rejects accelerator kinds without a generator
+    num_acc_tcdm_ports(cfg)  # rejects unknown accelerator kinds
+    if cfg.accelerators:
+        from snaxc.accelerators import generate
+
+        return generate.sv_accelerators(cfg)
     head = _ACCELERATORS_HEADER.format(name=cfg.name, hash=cfg.hash())
     return head + _NO_ACCELERATORS_BODY.format()
 
@@ -91,7 +98,11 @@ def accelerators_module(cfg: ClusterConfig) -> str:
 def generated_sources(cfg: ClusterConfig) -> dict[str, str]:
     """File name -> SystemVerilog text of every generated source of `cfg`'s cluster. The
     configuration package comes first (it must be compiled before everything else)."""
+    from snaxc.accelerators import generate
+
     return {
         CFG_PKG_FILE: cfg_package(cfg),
+        # Each accelerator kind's register-map package and shell wrapper (packages first).
+        **generate.accelerator_sources(cfg),
         ACCELERATORS_FILE: accelerators_module(cfg),
     }
