@@ -97,6 +97,7 @@ def verilator_args(cfg: ClusterConfig, gen_dir: Path, lint_only: bool = False) -
         *(str(p) for p in _own_packages()),
         *(str(p) for p in generated[1:]),
         str(hw_root() / "cluster" / f"{TOP}.sv"),
+        *(f"+incdir+{d}" for d in rtl_dirs()),
         f"+incdir+{prim}",
         f"+incdir+{ibex / 'vendor/lowrisc_ip/dv/sv/dv_utils'}",
     ]

@@ -8,7 +8,8 @@
 //                                    └─▶ accelerator register windows
 //   snax_dma ── read ports ─▶ TCDM 1..P, write ports ─▶ TCDM P+1..2P, ─▶ L3 port
 //   snax_accelerators ── streamer ports ─▶ TCDM 2P+1..
-`include "prim_assert.sv"
+// Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
+// prim_assert.sv macros compile to nothing under Verilator.
 
 module snax_cluster import snax_cluster_cfg_pkg::*; (
   input  logic                              clk_i,
@@ -70,10 +71,21 @@ module snax_cluster import snax_cluster_cfg_pkg::*; (
   logic [31:0] data_addr, data_wdata, data_rdata;
   logic        core_sleep;
 
+  // The core runs once fetch has been enabled (it cannot be disabled again). Registered:
+  // no combinational path from the harness inputs into the core.
+  logic fetch_en_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      fetch_en_q <= 1'b0;
+    end else if (fetch_en_i) begin
+      fetch_en_q <= 1'b1;
+    end
+  end
+
   snax_core u_core (
     .clk_i,
     .rst_ni,
-    .fetch_en_i,
+    .fetch_en_i    (fetch_en_q),
     .instr_req_o   (instr_req),
     .instr_gnt_i   (instr_gnt),
     .instr_rvalid_i(instr_rvalid),
@@ -324,16 +336,6 @@ module snax_cluster import snax_cluster_cfg_pkg::*; (
   logic [NumPerfCounters-1:0][7:0]  perf_inc;
   logic [NumPerfCounters-1:0][63:0] perf_count;
   logic                             ended;
-  logic                             fetch_en_q;
-
-  // The core runs once fetch has been enabled (it cannot be disabled again).
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      fetch_en_q <= 1'b0;
-    end else if (fetch_en_i) begin
-      fetch_en_q <= 1'b1;
-    end
-  end
 
   always_comb begin
     perf_inc                         = '0;
@@ -384,8 +386,9 @@ module snax_cluster import snax_cluster_cfg_pkg::*; (
   ////////////////
 
   // L3 requests are line-aligned and inside the L3 window.
-  `ASSERT(L3Aligned_A, l3_req_valid_o |-> l3_req_addr_o[5:0] == 6'd0 && l3_req_addr_o >= L3Base)
-  `ASSERT_KNOWN(PcKnown_A, pc_o)
+  L3Aligned_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      l3_req_valid_o |-> l3_req_addr_o[5:0] == 6'd0 && l3_req_addr_o >= L3Base)
+    else $error("L3 request to 0x%08x: not a line address in L3", l3_req_addr_o);
 
   logic unused_data_addr;
   assign unused_data_addr = ^data_addr[31:12];

@@ -2,7 +2,8 @@
 // output, cycle counter, trap report, and read access to the performance counters at
 // offset 0x100 + 8·i. Register port with the Ibex data-bus protocol (always granted,
 // response one cycle after the grant); the cluster decoder only routes mapped offsets here.
-`include "prim_assert.sv"
+// Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
+// prim_assert.sv macros compile to nothing under Verilator.
 
 module snax_ctrl_block import snax_cluster_cfg_pkg::*; (
   input  logic                              clk_i,
@@ -118,9 +119,11 @@ module snax_ctrl_block import snax_cluster_cfg_pkg::*; (
   assign ended_o      = ended_q;
 
   // Registers are 32 bit wide and naturally aligned.
-  `ASSERT(AlignedAccess_A, req_i |-> addr_i[1:0] == 2'b00)
+  AlignedAccess_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      req_i |-> addr_i[1:0] == 2'b00)
+    else $error("unaligned control-block access at offset 0x%03x", addr_i);
 
-  logic unused_be;
-  assign unused_be = ^be_i;
+  logic unused_bits;
+  assign unused_bits = ^{be_i, perf_off[1:0]};
 
 endmodule

@@ -5,7 +5,8 @@
 //
 // Every target answers exactly one cycle after its grant (reads and writes), so responses
 // come back in request order and the response mux is an OR of the target responses.
-`include "prim_assert.sv"
+// Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
+// prim_assert.sv macros compile to nothing under Verilator.
 
 module snax_dbus_demux #(
   parameter int unsigned NumTargets = 2
@@ -56,8 +57,13 @@ module snax_dbus_demux #(
   assign rvalid_o = err_q || |rvalid_i;
   assign err_o    = err_q;
 
-  `ASSERT(SelOneHot_A, req_i |-> $onehot0(sel_i))
+  SelOneHot_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      req_i |-> $onehot0(sel_i))
+    else $error("address decodes to several targets: %b", sel_i);
   // The target protocol: a response exactly one cycle after each grant, never otherwise.
-  `ASSERT(RespAfterGrant_A, rvalid_i == granted_q)
+  RespAfterGrant_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      rvalid_i == granted_q)
+    else $error("target response not one cycle after its grant: rvalid %b, granted %b",
+                rvalid_i, granted_q);
 
 endmodule

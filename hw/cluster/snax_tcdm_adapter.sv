@@ -3,7 +3,8 @@
 // shifted accordingly. The TCDM answers reads one cycle after the grant and gives no write
 // response; Ibex needs `rvalid` for stores as well, so the adapter generates it, keeping
 // the "response exactly one cycle after the grant" rule of the core's targets.
-`include "prim_assert.sv"
+// Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
+// prim_assert.sv macros compile to nothing under Verilator.
 
 module snax_tcdm_adapter (
   input  logic        clk_i,
@@ -59,7 +60,9 @@ module snax_tcdm_adapter (
   assign rdata_o  = upper_q ? tcdm_rdata_i[63:32] : tcdm_rdata_i[31:0];
 
   // The TCDM answers exactly the granted reads, one cycle later.
-  `ASSERT(TcdmReadResponse_A, tcdm_rvalid_i == read_q)
+  TcdmReadResponse_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      tcdm_rvalid_i == read_q)
+    else $error("TCDM read response not exactly one cycle after a granted read");
 
   logic unused_addr;
   assign unused_addr = ^addr_i[1:0];

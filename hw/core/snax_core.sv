@@ -1,7 +1,8 @@
 // Control core of the cluster: lowRISC Ibex configured as RV32IM (multiplier from the
 // cluster configuration), no PMP, no instruction cache, no debug module, no interrupts.
 // Boot address 0: the reset PC is 0x80 and the trap vector table sits at 0x00.
-`include "prim_assert.sv"
+// Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
+// prim_assert.sv macros compile to nothing under Verilator.
 
 module snax_core import snax_cluster_cfg_pkg::*; (
   input  logic        clk_i,
@@ -35,7 +36,9 @@ module snax_core import snax_cluster_cfg_pkg::*; (
   // configuration encodes them as 0/1/2.
   localparam ibex_pkg::rv32m_e RV32M = ibex_pkg::rv32m_e'(CoreMultiplier + 1);
 
-  `ASSERT_INIT(MultiplierKnown_A, CoreMultiplier <= 2)
+  if (CoreMultiplier > 2) begin : gen_bad_multiplier
+    $error("CoreMultiplier must be 0 (slow), 1 (fast) or 2 (single-cycle)");
+  end
 
   ibex_pkg::crash_dump_t crash_dump;
   logic [6:0]            unused_data_wdata_intg;
@@ -116,6 +119,8 @@ module snax_core import snax_cluster_cfg_pkg::*; (
                             crash_dump.exception_pc, crash_dump.exception_addr};
 
   // Alerts are only raised by the security features this configuration does not enable.
-  `ASSERT_NEVER(NoMajorAlert_A, unused_alert_major_int || unused_alert_major_bus)
+  NoMajorAlert_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      !(unused_alert_major_int || unused_alert_major_bus))
+    else $error("Ibex raised a major alert");
 
 endmodule

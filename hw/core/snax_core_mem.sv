@@ -4,8 +4,9 @@
 //     with an error so the core takes an instruction access fault),
 //   - data port (read/write with byte enables; already decoded to this memory),
 //   - host backdoor port (word access used by the simulation harness to load programs and
-//     read results); it has priority and stalls the data port while active.
-`include "prim_assert.sv"
+//     read results).
+// Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
+// prim_assert.sv macros compile to nothing under Verilator.
 
 module snax_core_mem import snax_cluster_cfg_pkg::*; (
   input  logic        clk_i,
@@ -77,30 +78,34 @@ module snax_core_mem import snax_cluster_cfg_pkg::*; (
   assign instr_err_o    = instr_err_q;
   assign instr_rdata_o  = instr_err_q ? 32'h0 : instr_rdata_q;
 
-  // Data and host ports: one access per cycle, the host wins.
+  // Data and host ports. The host only uses its port while the core is held in reset or
+  // has ended its program, so the two never collide in practice; if they do, the host's
+  // write lands last. The data port is always granted: no combinational path from the
+  // harness inputs into the core (Verilator re-evaluates such paths on every eval()).
   logic        data_access;
   logic        data_rvalid_q;
   logic [31:0] data_rdata_q, host_rdata_q;
   logic [31:0] bitmask;
 
-  assign data_gnt_o  = data_req_i && !host_req_i;
-  assign data_access = data_req_i && !host_req_i;
+  assign data_gnt_o  = data_req_i;
+  assign data_access = data_req_i;
 
   for (genvar b = 0; b < 4; b++) begin : gen_bitmask
     assign bitmask[8*b +: 8] = {8{data_be_i[b]}};
   end
 
   always_ff @(posedge clk_i) begin
+    if (data_access) begin
+      if (data_we_i) begin
+        mem_q[data_idx] <= (mem_q[data_idx] & ~bitmask) | (data_wdata_i & bitmask);
+      end
+      data_rdata_q <= mem_q[data_idx];
+    end
     if (host_req_i) begin
       if (host_we_i) begin
         mem_q[host_idx] <= host_wdata_i;
       end
       host_rdata_q <= mem_q[host_idx];
-    end else if (data_access) begin
-      if (data_we_i) begin
-        mem_q[data_idx] <= (mem_q[data_idx] & ~bitmask) | (data_wdata_i & bitmask);
-      end
-      data_rdata_q <= mem_q[data_idx];
     end
   end
 
@@ -118,8 +123,12 @@ module snax_core_mem import snax_cluster_cfg_pkg::*; (
 
   // The cluster decoder only routes in-range data accesses here, the harness only asks for
   // words inside the memory.
-  `ASSERT(DataInRange_A, data_req_i |-> in_range(data_addr_i))
-  `ASSERT(HostInRange_A, host_req_i |-> in_range(host_addr_i))
+  DataInRange_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      data_req_i |-> in_range(data_addr_i))
+    else $error("core data access outside core memory: 0x%08x", data_addr_i);
+  // The host port is used while the cluster is held in reset: check it regardless of reset.
+  HostInRange_A: assert property (@(posedge clk_i) host_req_i |-> in_range(host_addr_i))
+    else $error("host access outside core memory: 0x%08x", host_addr_i);
 
   logic unused_addr_bits;
   assign unused_addr_bits = ^{instr_addr_i[1:0], data_addr_i[1:0], host_addr_i[1:0]};
