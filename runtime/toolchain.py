@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -182,20 +184,29 @@ def compile_program(
     work = cache_root() / "programs" / key
     elf = work / f"{srcs[0].stem}.elf"
     if not elf.exists():
-        work.mkdir(parents=True, exist_ok=True)
-        objs = [_compile_crt0(flags)]
-        for i, s in enumerate(srcs):
-            obj = work / f"{i}_{s.stem}.o"
-            _run([*_zcc(), *flags, "-c", str(s), "-o", str(obj)], str(s))
-            objs.append(obj)
-        ld = work / "link.ld"
-        ld.write_text(linker_script(cfg))
-        tmp = work / f".{elf.name}.{os.getpid()}"
-        _run(
-            [*_zcc(), "-nostdlib", "-T", str(ld), *map(str, objs), "-o", str(tmp)],
-            f"linking {', '.join(s.name for s in srcs)}",
-        )
-        tmp.replace(elf)
+        # Build in a private directory renamed into place when complete, so that concurrent
+        # processes (pytest-xdist workers) never see or clobber a half-written program.
+        work.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=work.parent))
+        try:
+            objs = [_compile_crt0(flags)]
+            for i, s in enumerate(srcs):
+                obj = tmp / f"{i}_{s.stem}.o"
+                _run([*_zcc(), *flags, "-c", str(s), "-o", str(obj)], str(s))
+                objs.append(obj)
+            ld = tmp / "link.ld"
+            ld.write_text(linker_script(cfg))
+            _run(
+                [*_zcc(), "-nostdlib", "-T", str(ld), *map(str, objs), "-o", str(tmp / elf.name)],
+                f"linking {', '.join(s.name for s in srcs)}",
+            )
+            try:
+                tmp.rename(work)
+            except OSError:
+                if not elf.exists():  # not a concurrent build that finished first
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     if out is None:
         return elf
     out = Path(out)
