@@ -1,0 +1,184 @@
+"""MLIR -> snaxc compile -> simulated cluster -> outputs, bit-exact against numpy.
+
+Every kernel runs as loops on the control core for now (no accelerator dispatch yet), with
+the inputs and outputs in L3 and the DMA moving them to and from L1, so these tests cover
+the frontend, the passes, the backend, the linker and the runtime together.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from snaxc.cli import main
+from snaxc.compiler import compile_file
+from snaxc.runtime.simulator import Simulator
+
+
+def run_mlir(text: str, inputs: list[np.ndarray], tmp_path: Path, cfg, model) -> dict:
+    src = tmp_path / "prog.mlir"
+    src.write_text(text)
+    result = compile_file(src, cfg, tmp_path / "out")
+    m = result.manifest
+    assert len(m.inputs) == len(inputs)
+    sim = Simulator(cfg, model=model)
+    sim.load_elf(result.outdir / m.program)
+    for spec, array in zip(m.inputs, inputs, strict=True):
+        assert array.shape == spec.shape and array.dtype == np.dtype(spec.dtype), spec
+        sim.write_l3(spec.l3_address, np.ascontiguousarray(array))
+    run = sim.run(max_cycles=20_000_000)
+    assert run.exit_code == 0
+    assert run.counters["dma_bytes_read"] == sum(t.nbytes for t in m.inputs) + sum(
+        t.nbytes for t in m.outputs
+    )
+    return {
+        t.name: np.frombuffer(sim.read_l3(t.l3_address, t.nbytes), dtype=t.dtype).reshape(t.shape)
+        for t in m.outputs
+    }
+
+
+def assert_equal(got: np.ndarray, want: np.ndarray, what: str) -> None:
+    if not np.array_equal(got, want):
+        bad = np.argwhere(got != want)[0]
+        pytest.fail(
+            f"{what}: first mismatch at {tuple(bad)}: {got[tuple(bad)]} != {want[tuple(bad)]}"
+        )
+
+
+def matmul_mlir(m: int, k: int, n: int) -> str:
+    return f"""
+func.func @matmul(%a: tensor<{m}x{k}xi8>, %b: tensor<{k}x{n}xi8>) -> tensor<{m}x{n}xi32> {{
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<{m}x{n}xi32>
+  %c = linalg.fill ins(%zero : i32) outs(%e : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  %d = linalg.matmul ins(%a, %b : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>)
+                     outs(%c : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  return %d : tensor<{m}x{n}xi32>
+}}
+"""
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_int8_matmul_random_shapes(seed: int, tmp_path: Path, cfg, built_model):
+    rng = np.random.default_rng(seed)
+    m, k, n = (int(x) for x in rng.integers(1, 20, 3))
+    a = rng.integers(-128, 128, (m, k), dtype=np.int8)
+    b = rng.integers(-128, 128, (k, n), dtype=np.int8)
+    out = run_mlir(matmul_mlir(m, k, n), [a, b], tmp_path, cfg, built_model)
+    assert_equal(
+        out["result0"], a.astype(np.int32) @ b.astype(np.int32), f"seed {seed} {m}x{k}x{n}"
+    )
+
+
+def test_quantized_matmul_with_zero_points(tmp_path: Path, cfg, built_model):
+    m, k, n = 9, 16, 11
+    text = f"""
+func.func @qmm(%a: tensor<{m}x{k}xi8>, %b: tensor<{k}x{n}xi8>) -> tensor<{m}x{n}xi32> {{
+  %za = arith.constant -3 : i32
+  %zb = arith.constant 7 : i32
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<{m}x{n}xi32>
+  %c = linalg.fill ins(%zero : i32) outs(%e : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  %d = linalg.quantized_matmul
+      ins(%a, %b, %za, %zb : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>, i32, i32)
+      outs(%c : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  return %d : tensor<{m}x{n}xi32>
+}}
+"""
+    rng = np.random.default_rng(10)
+    a = rng.integers(-128, 128, (m, k), dtype=np.int8)
+    b = rng.integers(-128, 128, (k, n), dtype=np.int8)
+    out = run_mlir(text, [a, b], tmp_path, cfg, built_model)
+    want = (a.astype(np.int32) + 3) @ (b.astype(np.int32) - 7)
+    assert_equal(out["result0"], want, "quantized matmul")
+
+
+def test_add_then_relu(tmp_path: Path, cfg, built_model):
+    text = """
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @add_relu(%x: tensor<6x50xi8>, %y: tensor<6x50xi8>) -> tensor<6x50xi8> {
+  %e = tensor.empty() : tensor<6x50xi8>
+  %s = linalg.add ins(%x, %y : tensor<6x50xi8>, tensor<6x50xi8>)
+                  outs(%e : tensor<6x50xi8>) -> tensor<6x50xi8>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%s : tensor<6x50xi8>) outs(%e : tensor<6x50xi8>) {
+  ^bb0(%in: i8, %out: i8):
+    %c0 = arith.constant 0 : i8
+    %m = arith.maxsi %in, %c0 : i8
+    linalg.yield %m : i8
+  } -> tensor<6x50xi8>
+  return %r : tensor<6x50xi8>
+}
+"""
+    rng = np.random.default_rng(11)
+    x = rng.integers(-128, 128, (6, 50), dtype=np.int8)
+    y = rng.integers(-128, 128, (6, 50), dtype=np.int8)
+    out = run_mlir(text, [x, y], tmp_path, cfg, built_model)
+    want = np.maximum((x.astype(np.int16) + y).astype(np.int8), 0)  # int8 add wraps
+    assert_equal(out["result0"], want, "add + relu")
+
+
+def test_max_pool_2x2_stride_2(tmp_path: Path, cfg, built_model):
+    text = """
+func.func @pool(%x: tensor<1x3x8x10xi8>) -> tensor<1x3x4x5xi8> {
+  %lowest = arith.constant -128 : i8
+  %e = tensor.empty() : tensor<1x3x4x5xi8>
+  %init = linalg.fill ins(%lowest : i8) outs(%e : tensor<1x3x4x5xi8>) -> tensor<1x3x4x5xi8>
+  %w = tensor.empty() : tensor<2x2xi8>
+  %y = linalg.pooling_nchw_max
+      {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+      ins(%x, %w : tensor<1x3x8x10xi8>, tensor<2x2xi8>)
+      outs(%init : tensor<1x3x4x5xi8>) -> tensor<1x3x4x5xi8>
+  return %y : tensor<1x3x4x5xi8>
+}
+"""
+    rng = np.random.default_rng(12)
+    x = rng.integers(-128, 128, (1, 3, 8, 10), dtype=np.int8)
+    out = run_mlir(text, [x], tmp_path, cfg, built_model)
+    want = x.reshape(1, 3, 4, 2, 5, 2).max(axis=(3, 5))
+    assert_equal(out["result0"], want, "max pool")
+
+
+def test_padded_conv2d_3x3(tmp_path: Path, cfg, built_model):
+    text = """
+func.func @conv(%x: tensor<1x2x6x7xi8>, %w: tensor<3x2x3x3xi8>) -> tensor<1x3x6x7xi32> {
+  %zp = arith.constant 0 : i8
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zp : i8
+  } : tensor<1x2x6x7xi8> to tensor<1x2x8x9xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x3x6x7xi32>
+  %init = linalg.fill ins(%zero : i32) outs(%e : tensor<1x3x6x7xi32>) -> tensor<1x3x6x7xi32>
+  %y = linalg.conv_2d_nchw_fchw ins(%p, %w : tensor<1x2x8x9xi8>, tensor<3x2x3x3xi8>)
+                                outs(%init : tensor<1x3x6x7xi32>) -> tensor<1x3x6x7xi32>
+  return %y : tensor<1x3x6x7xi32>
+}
+"""
+    rng = np.random.default_rng(13)
+    x = rng.integers(-128, 128, (1, 2, 6, 7), dtype=np.int8)
+    w = rng.integers(-128, 128, (3, 2, 3, 3), dtype=np.int8)
+    out = run_mlir(text, [x, w], tmp_path, cfg, built_model)
+    xp = np.pad(x.astype(np.int32), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    want = np.zeros((1, 3, 6, 7), np.int32)
+    for f in range(3):
+        for i in range(6):
+            for j in range(7):
+                want[0, f, i, j] = np.sum(xp[0, :, i : i + 3, j : j + 3] * w[f].astype(np.int32))
+    assert_equal(out["result0"], want, "conv2d")
+
+
+def test_cli_compile_and_run(tmp_path: Path, cfg, built_model, capsys):
+    src = tmp_path / "mm.mlir"
+    src.write_text(matmul_mlir(8, 8, 8))
+    out = tmp_path / "pkg"
+    assert main(["compile", str(src), "-o", str(out)]) == 0
+    rng = np.random.default_rng(14)
+    a = rng.integers(-128, 128, (8, 8), dtype=np.int8)
+    b = rng.integers(-128, 128, (8, 8), dtype=np.int8)
+    np.savez(tmp_path / "x.npz", arg0=a, arg1=b)
+    y = tmp_path / "y.npz"
+    assert main(["run", str(out), "--inputs", str(tmp_path / "x.npz"), "-o", str(y)]) == 0
+    assert " cycles" in capsys.readouterr().out
+    with np.load(y) as data:
+        assert_equal(data["result0"], a.astype(np.int32) @ b.astype(np.int32), "cli matmul")
