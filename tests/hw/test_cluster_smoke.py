@@ -201,3 +201,21 @@ def test_rtl_assertion_ends_the_run(cfg, built_model):
         assert b"snax_core_mem.sv" in lib.snax_sim_error(sim)
     finally:
         lib.snax_sim_free(sim)
+
+
+def test_waveform(cfg, elf, tmp_path):
+    """A trace-enabled model (built once, cached like the others) writes a VCD in which the
+    program's PUTCHAR pulses are visible."""
+    wave = tmp_path / "run.vcd"
+    with Simulator(cfg, wave=wave) as s:
+        s.load_elf(elf("cluster_access"))
+        s.write_symbol("op", np.array([1], dtype=np.uint32))
+        s.write_symbol("addr", np.array([CTRL_BASE + 4], dtype=np.uint32))  # PUTCHAR
+        res = s.run(max_cycles=20_000)
+    assert res.exit_code == 0
+    text = wave.read_text()
+    ident = next(
+        line.split()[3] for line in text.splitlines() if line.endswith(" char_valid_o $end")
+    )
+    rises = [ln for ln in text.splitlines() if ln == f"1{ident}"]
+    assert len(rises) == 1  # exactly one character written
