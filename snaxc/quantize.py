@@ -213,3 +213,41 @@ def fixed_point_multiplier(scale: float) -> tuple[int, int]:
         if shift < 0:
             raise ValueError(f"requantization scale {scale} is too large (>= 2**31)")
     return multiplier, shift
+
+
+def requant_params(scale_in: float, scale_out: float, divisor: int = 1) -> tuple[int, int]:
+    """(multiplier, shift) that rescales values of scale `scale_in` to `scale_out`.
+
+    The ratio is formed in float32, as onnxruntime's quantized kernels form
+    `x_scale * w_scale / y_scale`; `divisor` (a pooling window) divides it exactly after.
+    The compiler (`fixed-point-requant`) and the golden model both use this function, so
+    they agree bit for bit.
+    """
+    import numpy as np
+
+    ratio = float(np.float32(scale_in) / np.float32(scale_out))
+    return fixed_point_multiplier(ratio / divisor)
+
+
+ADD_SCALE_BITS = 22
+"""Fractional bits of the per-input multipliers of an add whose inputs have different scales:
+|x - zx| <= 255, so |x - zx| * 2**22 * 2 < 2**31 and the int32 sum cannot overflow."""
+
+
+def add_params(scale_x: float, scale_y: float, scale_out: float) -> tuple[int, int, int, int]:
+    """(mx, my, multiplier, shift) of the integer add `rescale((x-zx)*mx + (y-zy)*my)`.
+
+    Equal input scales need no per-input multipliers (mx = my = 1): the sum is rescaled by
+    `scale_x / scale_out`. Otherwise each input is brought to a common fixed-point scale
+    `s_max / 2**ADD_SCALE_BITS` (`mx = round(scale_x / s_max * 2**22)`, relative error
+    <= 2**-23) and the sum is rescaled by `s_max / (2**22 * scale_out)`.
+    """
+    import numpy as np
+
+    sx, sy, so = (float(np.float32(s)) for s in (scale_x, scale_y, scale_out))
+    if sx == sy:
+        return (1, 1, *requant_params(sx, so))
+    smax = max(sx, sy)
+    one = 2**ADD_SCALE_BITS
+    mx, my = round(sx / smax * one), round(sy / smax * one)
+    return (mx, my, *fixed_point_multiplier(smax / (one * so)))

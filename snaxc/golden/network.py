@@ -13,7 +13,7 @@ golden models of the accelerators (`snaxc.golden.gemm`, `snaxc.golden.simd`):
 - Add: with equal input scales one SIMD `add` of the zero-point-corrected inputs,
   requantized. With different scales the two inputs are brought to a common fixed-point
   scale first: each is widened to int32 by the GeMM (`x - zx` against a 1x1 identity) and
-  multiplied by its integer multiplier `round(s_in / s_max * 2**22)` (SIMD `mul`, int32;
+  multiplied by its integer multiplier (`snaxc.quantize.add_params`; SIMD `mul`, int32;
   |x - zx| * 2**22 <= 255 * 2**22 < 2**30), then the SIMD `add` requantizes the sum with
   `s_max / (2**22 * y_scale)`.
 - MaxPool: SIMD `rmax` over the window (padding with -128), requantized (an exact copy
@@ -40,10 +40,7 @@ from onnx import numpy_helper
 from snaxc.errors import SnaxcError
 from snaxc.golden.gemm import gemm
 from snaxc.golden.simd import simd
-from snaxc.quantize import fixed_point_multiplier
-
-ADD_SCALE_BITS = 22
-"""Fractional bits of the per-input multipliers of an add with different input scales."""
+from snaxc.quantize import add_params, requant_params
 
 
 @dataclass(frozen=True)
@@ -68,8 +65,8 @@ def _attrs(node: onnx.NodeProto) -> dict:
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
-def _rq(scale: float) -> dict[str, int]:
-    m, s = fixed_point_multiplier(scale)
+def _rq(scale_in: float, scale_out: float, divisor: int = 1) -> dict[str, int]:
+    m, s = requant_params(scale_in, scale_out, divisor)
     return {"multiplier": m, "shift": s}
 
 
@@ -171,8 +168,8 @@ class NetworkModel:
                 raise SnaxcError("golden model: a bias must be int32 with zero point 0")
             c = np.broadcast_to(bias.q, (a.q.shape[0], b.q.shape[1])).astype(np.int32)
         self.ops_run.append("gemm")
-        # The requantization scale is formed from the float32 scales as onnxruntime does.
-        scale = np.float32(a.scale) * np.float32(b.scale) / np.float32(so)
+        # The accumulator scale is the float32 product, as onnxruntime forms it.
+        acc_scale = float(np.float32(a.scale) * np.float32(b.scale))
         return gemm(
             a.q,
             b.q,
@@ -180,7 +177,7 @@ class NetworkModel:
             a_zero_point=a.zero_point,
             b_zero_point=b.zero_point,
             out_zero_point=zo,
-            **_rq(float(scale)),
+            **_rq(acc_scale, so),
         )
 
     def _op_Conv(self, node, so, zo):
@@ -257,9 +254,11 @@ class NetworkModel:
         x, y = self._qin(node, 0), self._qin(node, 1)
         if x.q.shape != y.q.shape:
             raise SnaxcError(f"node {node.name!r}: broadcasting Add is not supported")
-        if np.float32(x.scale) == np.float32(y.scale):
+        mx, my, multiplier, shift = add_params(x.scale, y.scale, so)
+        rq = {"multiplier": multiplier, "shift": shift}
+        if mx == my == 1:
             self.ops_run.append("simd.add")
-            r = simd(
+            return simd(
                 "add",
                 x.q,
                 y.q,
@@ -267,22 +266,11 @@ class NetworkModel:
                 y_zero_point=y.zero_point,
                 out_dtype=np.int8,
                 out_zero_point=zo,
-                **_rq(x.scale / so),
+                **rq,
             )
-            return r
-        smax = max(x.scale, y.scale)
-        mx = round(x.scale / smax * 2**ADD_SCALE_BITS)
-        my = round(y.scale / smax * 2**ADD_SCALE_BITS)
         xs, ys = self._widen_scaled(x, mx), self._widen_scaled(y, my)
         self.ops_run.append("simd.add")
-        r = simd(
-            "add",
-            xs,
-            ys,
-            out_dtype=np.int8,
-            out_zero_point=zo,
-            **_rq(smax / (2**ADD_SCALE_BITS * so)),
-        )
+        r = simd("add", xs, ys, out_dtype=np.int8, out_zero_point=zo, **rq)
         return r.reshape(x.q.shape)
 
     def _pool(self, node, so, zo, *, op: str, kernel, strides, pads):
@@ -290,7 +278,6 @@ class NetworkModel:
         pad_value = -128 if op == "rmax" else x.zero_point
         win = _windows(x.q, tuple(kernel), tuple(strides), pads, pad_value)
         n, c, oh, ow, kh, kw = win.shape
-        scale = x.scale / so if op == "rmax" else x.scale / (kh * kw * so)
         self.ops_run.append(f"simd.{op}")
         return simd(
             op,
@@ -298,7 +285,7 @@ class NetworkModel:
             x_zero_point=x.zero_point,
             out_dtype=np.int8,
             out_zero_point=zo,
-            **_rq(scale),
+            **_rq(x.scale, so, 1 if op == "rmax" else kh * kw),
         )
 
     def _pool_attrs(self, node):
@@ -334,7 +321,7 @@ class NetworkModel:
             x_zero_point=x.zero_point,
             out_dtype=np.int8,
             out_zero_point=zo,
-            **_rq(x.scale / so),
+            **_rq(x.scale, so),
         )
 
     def _op_Relu(self, node, so, zo):
