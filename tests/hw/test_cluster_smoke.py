@@ -156,6 +156,18 @@ def test_counters_final_after_exit(elf, sim):
     assert s.counters() == c
 
 
+def test_core_stalls_when_the_dma_takes_its_banks(elf, sim):
+    s = sim(elf("cluster_contention"))
+    res = s.run(max_cycles=2_000_000)
+    c = res.counters
+    assert c["dma_bytes_read"] == c["dma_bytes_written"] == 32768
+    assert c["dma_busy_cycles"] >= 32768 // 64
+    assert int(_u32(s.read_symbol("core_reads"))[0]) > 0
+    assert c["core_dbus_stall_cycles"] > 0
+    # Every cycle the core waits for a grant, its request lost its bank.
+    assert c["tcdm_bank_conflicts"] >= c["core_dbus_stall_cycles"]
+
+
 def test_l3_latency_is_a_harness_parameter(cfg, elf, sim, built_model):
     slow = replace(cfg, l3=L3Config(size_mib=cfg.l3.size_mib, latency_cycles=80))
     fast = replace(cfg, l3=L3Config(size_mib=cfg.l3.size_mib, latency_cycles=16))
