@@ -1,6 +1,7 @@
 """The whole cluster elaborates and is `verilator --lint-only -Wall` clean (outside the
-vendored Ibex/lowRISC code) for the default configuration and a few variants, and each
-variant keeps its parameters (multiplier, memory sizes) in the generated package."""
+vendored Ibex/lowRISC code) for the default configuration and a few variants (multiplier,
+memory sizes, bank count, with accelerators), and each variant's parameters reach the
+generated package."""
 
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from snaxc import hw
-from snaxc.config import CoreConfig, TcdmConfig
+from snaxc.config import AcceleratorInstance, CoreConfig, TcdmConfig
 
 VARIANTS = {
     "default": {},
@@ -17,6 +18,12 @@ VARIANTS = {
     "fast-mul-16-banks": {
         "core": CoreConfig(multiplier="fast"),
         "tcdm": TcdmConfig(size_kib=64, banks=16),
+    },
+    "gemm-simd": {
+        "accelerators": (
+            AcceleratorInstance(kind="gemm", name="gemm0"),
+            AcceleratorInstance(kind="simd", name="simd0"),
+        )
     },
 }
 
@@ -47,3 +54,4 @@ def test_lint_wall(cfg, tmp_path, variant):
     pkg = (tmp_path / "gen" / "snax_cluster_cfg_pkg.sv").read_text()
     assert f"CoreMemBytes = {c.core_mem_bytes};" in pkg
     assert f"NumBanks = {c.tcdm.banks};" in pkg
+    assert f"NumAcc = {len(c.accelerators)};" in pkg
