@@ -11,6 +11,12 @@ def _recognize_kernels() -> type[ModulePass]:
     return RecognizeKernels
 
 
+def _fixed_point_requant() -> type[ModulePass]:
+    from snaxc.transforms.fixed_point_requant import FixedPointRequant
+
+    return FixedPointRequant
+
+
 def _lower_mmio() -> type[ModulePass]:
     from snaxc.transforms.lower_mmio import LowerMmio
 
@@ -76,6 +82,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "accfg-dedup": _accfg_dedup,
     "accfg-overlap": _accfg_overlap,
     "declare-accelerators": _declare_accelerators,
+    "fixed-point-requant": _fixed_point_requant,
     "kernel-to-arith": _kernel_to_arith,
     "lower-accfg": _lower_accfg,
     "lower-dma": _lower_dma,

@@ -1,0 +1,629 @@
+"""`fixed-point-requant`: rewrite the importer's float requantization into integer ops.
+
+torch-mlir lowers a per-tensor QDQ model with integer convolutions and matmuls, but leaves
+every requantization in float, as chains of elementwise `linalg.generic`s on tensors:
+
+    dequantize   D(x) = sitofp(x - zx) * sx          (i8 or i32 -> f32; zx = 0 for i32)
+    quantize     Q(v) = fptosi(clamp(roundeven(v / so) + zo, lo, hi))    (f32 -> iN)
+
+The hardware requantizes in fixed point (`kernel.rescale`: multiply by a 32-bit
+multiplier, round half up by a shift, add the output zero point, clamp; the GeMM output
+stage and the SIMD unit). This pass rewrites, on tensors before bufferization:
+
+- `Q(D(acc))` (an accumulator or any integer tensor requantized) into one generic whose
+  body is `kernel.rescale` with `(multiplier, shift) = requant_params(sx, so)`;
+- `Q(D(acc) + D(bias))` (Gemm biases are added in float after the integer matmul) with
+  equal scales into an integer bias add (`arith.addi`, bias broadcast as before) followed
+  by the rescale generic;
+- the residual-add sandwich `Q(D(x) + D(y))` of two int8 tensors into one integer add
+  with rescale: `rescale((x - zx) * mx + (y - zy) * my)` with `snaxc.quantize.add_params`
+  (mx = my = 1 when the scales are equal), the same arithmetic as the golden model;
+- the pooling sandwiches: `Q(maxpool(D(x)))` into an int8 max pool (initial value -128)
+  and a rescale, and `Q(collapse?(sumpool(D(x)) / N))` (average pooling) into an int32 sum
+  pool of `x - zx` and a rescale by `sx / (N * so)`.
+
+Rounding: the float formula rounds half to even after float32 products; the rescale rounds
+the exact product half up. They differ by at most 1 LSB and only near half-integers: the
+bound is in `snaxc.quantize.fixed_point_multiplier`, the tests check it on random scales.
+Chains that do not have exactly these shapes (other maps, other users of a dequantized
+value, non-constant scales) are left in float and run on the core.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import arith, tensor
+from xdsl.dialects import math as xmath
+from xdsl.dialects.builtin import (
+    AffineMapAttr,
+    ArrayAttr,
+    FloatAttr,
+    IntegerAttr,
+    IntegerType,
+    ModuleOp,
+    TensorType,
+    i32,
+)
+from xdsl.dialects.linalg import ops as linalg
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, OpResult, Region, SSAValue
+from xdsl.ir.affine import AffineMap
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from snaxc.dialects import kernel
+from snaxc.quantize import add_params, requant_params
+
+# -- matching scalar bodies -----------------------------------------------------------------
+
+
+def _float_const(value: SSAValue) -> float | None:
+    """The float32 value of an `arith.constant` (f32, or f64 through `arith.truncf`)."""
+    if isinstance(value, OpResult) and isinstance(value.op, arith.TruncFOp):
+        value = value.op.input
+    if not isinstance(value, OpResult) or not isinstance(value.op, arith.ConstantOp):
+        return None
+    attr = value.op.value
+    if not isinstance(attr, FloatAttr):
+        return None
+    return float(np.float32(attr.value.data))
+
+
+def _int_const(value: SSAValue) -> int | None:
+    if not isinstance(value, OpResult) or not isinstance(value.op, arith.ConstantOp):
+        return None
+    attr = value.op.value
+    return attr.value.data if isinstance(attr, IntegerAttr) else None
+
+
+def _def(value: SSAValue, op_type: type[Operation]) -> Operation | None:
+    if isinstance(value, OpResult) and isinstance(value.op, op_type):
+        return value.op
+    return None
+
+
+def _binary_with_const(
+    value: SSAValue, op_type: type[Operation], const: Callable[[SSAValue], float | int | None]
+) -> tuple[SSAValue, float | int] | None:
+    """`op(v, c)` or `op(c, v)` (commutative ops) with c a constant: (v, c)."""
+    op = _def(value, op_type)
+    if op is None:
+        return None
+    lhs, rhs = op.operands
+    c = const(rhs)
+    if c is not None:
+        return lhs, c
+    if op_type in (arith.MulfOp, arith.AddfOp, arith.MaximumfOp, arith.MinimumfOp):
+        c = const(lhs)
+        if c is not None:
+            return rhs, c
+    return None
+
+
+def _yielded(generic: linalg.GenericOp) -> SSAValue | None:
+    yield_op = generic.body.block.last_op
+    if not isinstance(yield_op, linalg.YieldOp) or len(yield_op.operands) != 1:
+        return None
+    return yield_op.operands[0]
+
+
+def _is_arg(value: SSAValue, block: Block, index: int) -> bool:
+    return isinstance(value, BlockArgument) and value.block is block and value.index == index
+
+
+@dataclass(frozen=True)
+class Dequantize:
+    """A generic computing `sitofp(x - zero_point) * scale` elementwise."""
+
+    input: SSAValue
+    zero_point: int
+    scale: float
+
+
+@dataclass(frozen=True)
+class Quantize:
+    """A generic computing `fptosi(clamp(roundeven(v / scale) + zero_point, lo, hi))`."""
+
+    input: SSAValue
+    scale: float
+    zero_point: int
+    lo: int
+    hi: int
+    result_type: IntegerType
+
+
+def _identity_elementwise(generic: linalg.GenericOp, n_inputs: int) -> bool:
+    if len(generic.inputs) != n_inputs or len(generic.outputs) != 1:
+        return False
+    if any(str(t) != "#linalg.iterator_type<parallel>" for t in generic.iterator_types):
+        return False
+    maps = [m.data for m in generic.indexing_maps]
+    return all(m == AffineMap.identity(m.num_dims) and m.num_dims == len(m.results) for m in maps)
+
+
+def match_dequantize(generic: linalg.GenericOp) -> Dequantize | None:
+    """`mulf(sitofp(x), s)` or `mulf(sitofp(extsi(x) - zp), s)` of the one input."""
+    if len(generic.inputs) != 1 or len(generic.outputs) != 1:
+        return None
+    block = generic.body.block
+    root = _yielded(generic)
+    if root is None or block.args[1].uses:
+        return None
+    m = _binary_with_const(root, arith.MulfOp, _float_const)
+    if m is None:
+        return None
+    value, scale = m
+    conv = _def(value, arith.SIToFPOp)
+    if conv is None:
+        return None
+    value, zp = conv.input, 0
+    sub = _binary_with_const(value, arith.SubiOp, _int_const)
+    if sub is not None:
+        value, zp = sub
+        ext = _def(value, arith.ExtSIOp)
+        if ext is None:
+            return None
+        value = ext.input
+    if not _is_arg(value, block, 0):
+        return None
+    return Dequantize(generic.inputs[0], int(zp), float(scale))
+
+
+def match_quantize(generic: linalg.GenericOp) -> Quantize | None:
+    """`fptosi(minimumf(maximumf(addf(roundeven(divf(v, s)), zp), lo), hi))`."""
+    if len(generic.inputs) != 1 or len(generic.outputs) != 1:
+        return None
+    block = generic.body.block
+    root = _yielded(generic)
+    if root is None or block.args[1].uses:
+        return None
+    to_int = _def(root, arith.FPToSIOp)
+    if to_int is None or not isinstance(to_int.result.type, IntegerType):
+        return None
+    rtype = to_int.result.type
+    steps = []
+    value = to_int.input
+    for op_type in (arith.MinimumfOp, arith.MaximumfOp, arith.AddfOp):
+        m = _binary_with_const(value, op_type, _float_const)
+        if m is None:
+            return None
+        value, c = m
+        steps.append(c)
+    hi, lo, zp = steps
+    rnd = _def(value, xmath.RoundEvenOp)
+    if rnd is None:
+        return None
+    div = _def(rnd.operand, arith.DivfOp)
+    if div is None or _float_const(div.rhs) is None or not _is_arg(div.lhs, block, 0):
+        return None
+    if zp != int(zp) or not math.isfinite(lo) or not math.isfinite(hi):
+        return None
+    w = rtype.width.data
+    tmin, tmax = -(1 << (w - 1)), (1 << (w - 1)) - 1
+    lo_i, hi_i = max(math.ceil(lo), tmin), min(math.floor(hi), tmax)
+    if not tmin <= zp <= tmax or lo_i > hi_i:
+        return None
+    return Quantize(generic.inputs[0], _float_const(div.rhs), int(zp), lo_i, hi_i, rtype)
+
+
+# -- building generics ----------------------------------------------------------------------
+
+
+def _element_type(value: SSAValue) -> Attribute:
+    t = value.type
+    assert isinstance(t, TensorType)
+    return t.element_type
+
+
+def _elementwise(
+    inputs: Sequence[SSAValue],
+    out_init: SSAValue,
+    maps: Sequence[AffineMapAttr],
+    iterators: ArrayAttr,
+    build: Callable[[Sequence[SSAValue]], list[Operation]],
+) -> linalg.GenericOp:
+    """A generic over `inputs` into `out_init` whose body is `build(input args)`."""
+    block = Block(arg_types=[*(_element_type(v) for v in inputs), _element_type(out_init)])
+    ops = build(block.args[: len(inputs)])
+    block.add_ops([*ops, linalg.YieldOp(ops[-1].results[0])])
+    return linalg.GenericOp(
+        list(inputs), [out_init], Region(block), list(maps), iterators, [out_init.type]
+    )
+
+
+def _rescale(
+    value: SSAValue, result_type: IntegerType, q: Quantize, in_zp: int, params: tuple[int, int]
+) -> kernel.RescaleOp:
+    multiplier, shift = params
+    return kernel.RescaleOp(
+        value,
+        result_type,
+        input_zp=in_zp,
+        multiplier=multiplier,
+        shift=shift,
+        output_zp=q.zero_point,
+        min=q.lo,
+        max=q.hi,
+    )
+
+
+def _producer(value: SSAValue) -> linalg.GenericOp | None:
+    """The generic producing `value`, if `value` has no other use."""
+    if not isinstance(value, OpResult) or not isinstance(value.op, linalg.GenericOp):
+        return None
+    return value.op if value.has_one_use() else None
+
+
+def _erase_if_dead(rewriter: PatternRewriter, *ops: Operation) -> None:
+    for op in ops:
+        if op.parent is not None and all(not r.uses for r in op.results):
+            rewriter.erase_op(op)
+
+
+def _empty_like(value: SSAValue, element_type: Attribute) -> tensor.EmptyOp:
+    t = value.type
+    assert isinstance(t, TensorType)
+    return tensor.EmptyOp([], TensorType(element_type, t.get_shape()))
+
+
+# -- patterns -------------------------------------------------------------------------------
+
+
+class _QuantizePattern(RewritePattern):
+    """Base: matches a quantize generic and hands its float input's producer chain on."""
+
+    def rewrite_quantize(
+        self, generic: linalg.GenericOp, q: Quantize, rewriter: PatternRewriter
+    ) -> None:
+        raise NotImplementedError
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, generic: linalg.GenericOp, rewriter: PatternRewriter, /):
+        if not _identity_elementwise(generic, 1):
+            return
+        q = match_quantize(generic)
+        if q is not None:
+            self.rewrite_quantize(generic, q, rewriter)
+
+
+def _is_identity(q: Quantize, in_type: Attribute, in_zp: int, params: tuple[int, int]) -> bool:
+    """The rescale maps every value of `in_type` to itself."""
+    multiplier, shift = params
+    if in_type != q.result_type or in_zp != q.zero_point or multiplier != 1 << shift:
+        return False
+    w = q.result_type.width.data
+    return q.lo == -(1 << (w - 1)) and q.hi == (1 << (w - 1)) - 1
+
+
+class RequantizeIntegers(_QuantizePattern):
+    """`Q(D(x))` -> `kernel.rescale x` (accumulator requantization, int8 -> int8 changes of
+    scale, the float round trip of a constant bias), also through a `tensor.collapse_shape`
+    or `tensor.expand_shape` between the two (a Flatten): the reshape moves to the integer
+    result. A rescale that maps every value to itself (same scale, zero point and type, as
+    around a max pool that keeps its input's quantization) is dropped."""
+
+    def rewrite_quantize(self, generic, q, rewriter):
+        value, reshape = q.input, None
+        for op_type in (tensor.CollapseShapeOp, tensor.ExpandShapeOp):
+            r = _def(value, op_type)
+            if r is not None and r.results[0].has_one_use():
+                value, reshape = r.operands[0], r
+        d_op = _producer(value)
+        if d_op is None or not _identity_elementwise(d_op, 1):
+            return
+        d = match_dequantize(d_op)
+        if d is None:
+            return
+        params = requant_params(d.scale, q.scale)
+        new_ops: list[Operation] = []
+        if _is_identity(q, _element_type(d.input), d.zero_point, params):
+            result = d.input
+        else:
+            rank = len(d.input.type.get_shape())
+            ident = AffineMapAttr(AffineMap.identity(rank))
+            empty = _empty_like(d.input, q.result_type)
+            new = _elementwise(
+                [d.input],
+                empty.tensor,
+                [ident, ident],
+                ArrayAttr([linalg.IteratorTypeAttr.parallel()] * rank),
+                lambda a: [_rescale(a[0], q.result_type, q, d.zero_point, params)],
+            )
+            new_ops += [empty, new]
+            result = new.results[0]
+        if reshape is not None:
+            t = generic.results[0].type
+            assert isinstance(t, TensorType)
+            r = type(reshape).create(
+                operands=[result, *reshape.operands[1:]],
+                result_types=[t],
+                properties=dict(reshape.properties),
+                attributes=dict(reshape.attributes),
+            )
+            new_ops.append(r)
+            result = r.results[0]
+        rewriter.replace_op(generic, new_ops, [result])
+        _erase_if_dead(rewriter, *(x for x in (reshape, d_op) if x))
+
+
+def _match_float_add(generic: linalg.GenericOp) -> bool:
+    """A body `yield addf(in0, in1)`, the output argument unused."""
+    if len(generic.inputs) != 2 or len(generic.outputs) != 1:
+        return False
+    block = generic.body.block
+    add = _def(_yielded(generic), arith.AddfOp) if _yielded(generic) else None
+    if add is None or block.args[2].uses:
+        return False
+    args = {id(block.args[0]), id(block.args[1])}
+    return {id(add.lhs), id(add.rhs)} == args and len(list(block.ops)) == 2
+
+
+class RequantizeBiasedAccumulator(_QuantizePattern):
+    """`Q(D(acc) + D(bias))`, equal scales -> `rescale(acc + bias)` in int32.
+
+    The bias keeps its indexing map (broadcast over rows); the add becomes its own integer
+    generic so that the accumulator fusion later sees bias and requantization separately.
+    """
+
+    def rewrite_quantize(self, generic, q, rewriter):
+        add_op = _producer(q.input)
+        if add_op is None or not _match_float_add(add_op):
+            return
+        maps = add_op.indexing_maps.data
+        out_map = maps[2].data
+        if maps[0].data != out_map or out_map != AffineMap.identity(out_map.num_dims):
+            return
+        d_acc_op, d_bias_op = (_producer(v) for v in add_op.inputs)
+        if d_acc_op is None or d_bias_op is None:
+            return
+        if not _identity_elementwise(d_acc_op, 1) or not _identity_elementwise(d_bias_op, 1):
+            return
+        d_acc, d_bias = match_dequantize(d_acc_op), match_dequantize(d_bias_op)
+        if d_acc is None or d_bias is None:
+            return
+        if d_acc.zero_point or d_bias.zero_point or d_acc.scale != d_bias.scale:
+            return
+        acc_t, bias_t = _element_type(d_acc.input), _element_type(d_bias.input)
+        if acc_t != i32 or bias_t != i32:
+            return
+        empty = _empty_like(d_acc.input, i32)
+        biased = _elementwise(
+            [d_acc.input, d_bias.input],
+            empty.tensor,
+            maps,
+            add_op.iterator_types,
+            lambda a: [arith.AddiOp(a[0], a[1])],
+        )
+        params = requant_params(d_acc.scale, q.scale)
+        new = _elementwise(
+            [biased.results[0]],
+            generic.outputs[0],
+            generic.indexing_maps.data,
+            generic.iterator_types,
+            lambda a: [_rescale(a[0], q.result_type, q, 0, params)],
+        )
+        rewriter.replace_op(generic, [empty, biased, new], [new.results[0]])
+        _erase_if_dead(rewriter, add_op, d_acc_op, d_bias_op)
+
+
+class IntegerAdd(_QuantizePattern):
+    """The residual-add sandwich `Q(D(x) + D(y))` of two int8 tensors ->
+    `rescale((x - zx) * mx + (y - zy) * my)` (`snaxc.quantize.add_params`)."""
+
+    def rewrite_quantize(self, generic, q, rewriter):
+        add_op = _producer(q.input)
+        if add_op is None or not _identity_elementwise(add_op, 2) or not _match_float_add(add_op):
+            return
+        d_ops = [_producer(v) for v in add_op.inputs]
+        if any(d is None or not _identity_elementwise(d, 1) for d in d_ops):
+            return
+        dx, dy = (match_dequantize(d) for d in d_ops)
+        if dx is None or dy is None:
+            return
+        if not all(isinstance(_element_type(d.input), IntegerType) for d in (dx, dy)):
+            return
+        if any(_element_type(d.input).width.data > 16 for d in (dx, dy)):
+            return  # the bound on the fixed-point sum assumes narrow inputs
+        mx, my, multiplier, shift = add_params(dx.scale, dy.scale, q.scale)
+
+        def body(args: Sequence[SSAValue]) -> list[Operation]:
+            ops: list[Operation] = []
+            terms = []
+            for arg, d, mult in ((args[0], dx, mx), (args[1], dy, my)):
+                ext = arith.ExtSIOp(arg, i32)
+                zp = arith.ConstantOp(IntegerAttr(d.zero_point, i32))
+                centered = arith.SubiOp(ext, zp)
+                ops += [ext, zp, centered]
+                term: Operation = centered
+                if mult != 1:
+                    m = arith.ConstantOp(IntegerAttr(mult, i32))
+                    term = arith.MuliOp(centered, m)
+                    ops += [m, term]
+                terms.append(term)
+            total = arith.AddiOp(terms[0], terms[1])
+            ops += [total, _rescale(total.result, q.result_type, q, 0, (multiplier, shift))]
+            return ops
+
+        new = _elementwise(
+            [dx.input, dy.input],
+            generic.outputs[0],
+            [*add_op.indexing_maps.data[:2], generic.indexing_maps.data[1]],
+            generic.iterator_types,
+            body,
+        )
+        rewriter.replace_op(generic, new)
+        _erase_if_dead(rewriter, add_op, *d_ops)
+
+
+def _pool_body(generic: linalg.GenericOp) -> str | None:
+    """'max' or 'sum' for a window reduction `yield maximumf/addf(out, in0)` whose second
+    input is the (shape-only) window tensor."""
+    if len(generic.inputs) != 2 or len(generic.outputs) != 1:
+        return None
+    if "reduction" not in "".join(str(t) for t in generic.iterator_types):
+        return None
+    block = generic.body.block
+    root = _yielded(generic)
+    if root is None or len(list(block.ops)) != 2 or block.args[1].uses:
+        return None
+    for kind, op_type in (("max", arith.MaximumfOp), ("sum", arith.AddfOp)):
+        op = _def(root, op_type)
+        if op is not None and {id(op.lhs), id(op.rhs)} == {id(block.args[0]), id(block.args[2])}:
+            return kind
+    return None
+
+
+def _fill_value(value: SSAValue) -> float | None:
+    """The constant a generic broadcasts into `value` (`linalg.generic ins(%c : f32)`)."""
+    fill = _def(value, linalg.GenericOp)
+    if fill is None or len(fill.inputs) != 1 or len(fill.outputs) != 1:
+        return None
+    if not _is_arg(_yielded(fill) or fill.inputs[0], fill.body.block, 0):
+        return None
+    return _float_const(fill.inputs[0])
+
+
+def _window_size(generic: linalg.GenericOp) -> int:
+    t = generic.inputs[1].type
+    assert isinstance(t, TensorType)
+    return math.prod(t.get_shape())
+
+
+class IntegerPool(_QuantizePattern):
+    """The pooling sandwiches.
+
+    max:     Q(maxpool(D(x)))                  -> rescale(int8 maxpool(x), zp zx)
+    average: Q(collapse?(sumpool(D(x)) / N))   -> collapse?(rescale(sum(x - zx), sx / (N so)))
+
+    The max pool starts from -128 (every int8 is >= it, as every float is >= -inf) and
+    max commutes with the monotonic dequantization; the sum of `x - zx` is exact in int32.
+    """
+
+    def rewrite_quantize(self, generic, q, rewriter):
+        value = q.input
+        collapse = _def(value, tensor.CollapseShapeOp)
+        if collapse is not None:
+            if not collapse.result.has_one_use():
+                return
+            value = collapse.src
+        divisor_op = _producer(value)
+        n_div = None
+        if divisor_op is not None and _identity_elementwise(divisor_op, 1):
+            div = _def(_yielded(divisor_op), arith.DivfOp) if _yielded(divisor_op) else None
+            blk = divisor_op.body.block
+            if div is not None and _is_arg(div.lhs, blk, 0) and len(list(blk.ops)) == 2:
+                n_div = _float_const(div.rhs)
+                value = divisor_op.inputs[0]
+        pool = _producer(value)
+        if pool is None:
+            return
+        kind = _pool_body(pool)
+        if kind is None or (kind == "sum") != (n_div is not None):
+            return
+        if n_div is not None and n_div != _window_size(pool):
+            return
+        init = _fill_value(pool.outputs[0])
+        if init is None or init != (-math.inf if kind == "max" else 0.0):
+            return
+        d_op = _producer(pool.inputs[0])
+        if d_op is None or not _identity_elementwise(d_op, 1):
+            return
+        d = match_dequantize(d_op)
+        if d is None or _element_type(d.input) != IntegerType(8):
+            return
+        out_elem = IntegerType(8) if kind == "max" else i32
+        empty = _empty_like(pool.outputs[0], out_elem)
+        start = arith.ConstantOp(IntegerAttr(-128 if kind == "max" else 0, out_elem))
+        fill = _elementwise_fill(start.result, empty.tensor)
+        window = pool.inputs[1]
+
+        block = Block(arg_types=[IntegerType(8), _element_type(window), out_elem])
+        if kind == "max":
+            r = arith.MaxSIOp(block.args[2], block.args[0])
+            block.add_ops([r, linalg.YieldOp(r.result)])
+        else:
+            ext = arith.ExtSIOp(block.args[0], i32)
+            zp = arith.ConstantOp(IntegerAttr(d.zero_point, i32))
+            centered = arith.SubiOp(ext, zp)
+            r = arith.AddiOp(block.args[2], centered)
+            block.add_ops([ext, zp, centered, r, linalg.YieldOp(r.result)])
+        int_pool = linalg.GenericOp(
+            [d.input, window],
+            [fill.results[0]],
+            Region(block),
+            pool.indexing_maps,
+            pool.iterator_types,
+            [empty.tensor.type],
+        )
+        in_zp = d.zero_point if kind == "max" else 0
+        params = requant_params(d.scale, q.scale, 1 if kind == "max" else _window_size(pool))
+        new_ops: list[Operation] = [empty, start, fill, int_pool]
+        result = int_pool.results[0]
+        if not _is_identity(q, out_elem, in_zp, params):
+            rank = len(empty.tensor.type.get_shape())
+            ident = AffineMapAttr(AffineMap.identity(rank))
+            q_empty = _empty_like(pool.outputs[0], q.result_type)
+            rescaled = _elementwise(
+                [result],
+                q_empty.tensor,
+                [ident, ident],
+                ArrayAttr([linalg.IteratorTypeAttr.parallel()] * rank),
+                lambda a: [_rescale(a[0], q.result_type, q, in_zp, params)],
+            )
+            new_ops += [q_empty, rescaled]
+            result = rescaled.results[0]
+        if collapse is not None:
+            t = generic.results[0].type
+            assert isinstance(t, TensorType)
+            c = tensor.CollapseShapeOp(
+                operands=[result],
+                result_types=[TensorType(q.result_type, t.get_shape())],
+                properties={"reassociation": collapse.reassociation},
+            )
+            new_ops.append(c)
+            result = c.result
+        rewriter.replace_op(generic, new_ops, [result])
+        old_init = pool.outputs[0].owner
+        _erase_if_dead(rewriter, *(x for x in (collapse, divisor_op) if x), pool, d_op, old_init)
+
+
+def _elementwise_fill(value: SSAValue, init: SSAValue) -> linalg.GenericOp:
+    t = init.type
+    assert isinstance(t, TensorType)
+    rank = len(t.get_shape())
+    scalar_map = AffineMapAttr(AffineMap(rank, 0, ()))
+    block = Block(arg_types=[value.type, t.element_type])
+    block.add_op(linalg.YieldOp(block.args[0]))
+    return linalg.GenericOp(
+        [value],
+        [init],
+        Region(block),
+        [scalar_map, AffineMapAttr(AffineMap.identity(rank))],
+        ArrayAttr([linalg.IteratorTypeAttr.parallel()] * rank),
+        [t],
+    )
+
+
+@dataclass(frozen=True)
+class FixedPointRequant(ModulePass):
+    """Rewrite float requantization chains of imported int8 models into integer ops."""
+
+    name = "fixed-point-requant"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(
+            GreedyRewritePatternApplier(
+                [RequantizeIntegers(), RequantizeBiasedAccumulator(), IntegerAdd(), IntegerPool()]
+            ),
+            apply_recursively=True,
+        ).rewrite_module(op)
