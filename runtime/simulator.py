@@ -134,8 +134,9 @@ def _bind(path: Path) -> ctypes.CDLL:
     return lib
 
 
-def _as_bytes(data: bytes | bytearray | memoryview | np.ndarray) -> bytes:
-    if isinstance(data, np.ndarray):
+def _as_bytes(data: bytes | bytearray | memoryview | np.ndarray | np.generic) -> bytes:
+    """Raw little-endian bytes of a buffer, a numpy array or a numpy scalar (np.uint32(5))."""
+    if isinstance(data, np.ndarray | np.generic):
         return np.ascontiguousarray(data).tobytes()
     return bytes(data)
 

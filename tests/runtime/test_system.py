@@ -18,7 +18,7 @@ from snaxc.runtime import (
 @pytest.mark.parametrize("use_snax_exit", [0, 1])
 def test_exit_code(new_sim, value, use_snax_exit):
     sim = new_sim("exit_code")
-    sim.write_symbol("exit_value", np.int32(value).tobytes())
+    sim.write_symbol("exit_value", np.int32(value))  # numpy scalars are accepted as is
     sim.write_symbol("use_snax_exit", np.uint32(use_snax_exit).tobytes())
     result = sim.run(max_cycles=100_000)
     assert result.exit_code == value
