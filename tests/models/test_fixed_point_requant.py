@@ -6,11 +6,10 @@ that its int8 outputs equal the integer golden model's bit for bit: the compiler
 arithmetic and the golden model (hence the hardware) agree before any hardware runs it.
 """
 
-import ctypes
-
 import numpy as np
 import onnx
 import pytest
+from host_jit import host_jit
 from xdsl.dialects.linalg.ops import GenericOp
 from xdsl.parser import Parser
 
@@ -103,43 +102,6 @@ def _requant_chains(module) -> tuple[int, int]:
     return q, d
 
 
-def _jit(module):
-    """Host JIT of a tensor-level module (after kernel-to-arith): a callable on numpy."""
-    from torch_mlir import ir
-    from torch_mlir.execution_engine import ExecutionEngine
-    from torch_mlir.passmanager import PassManager
-    from torch_mlir.runtime import get_ranked_memref_descriptor
-
-    from snaxc.backend.llvm_ir import module_text
-    from snaxc.frontend.mlir_import import BUFFERIZE, _copies_to_linalg
-
-    ctx = ir.Context()
-    with ctx:
-        m = ir.Module.parse(module_text(module))
-        func = next(op for op in m.body.operations if op.operation.name == "func.func")
-        func.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
-        name = func.attributes["sym_name"].value
-        PassManager.parse(f"builtin.module({BUFFERIZE})").run(m.operation)
-        _copies_to_linalg(m)
-        PassManager.parse(
-            "builtin.module(func.func(linalg-generalize-named-ops),"
-            "func.func(convert-linalg-to-loops),lower-affine,convert-scf-to-cf,"
-            "expand-strided-metadata,finalize-memref-to-llvm,convert-math-to-llvm,"
-            "convert-to-llvm,reconcile-unrealized-casts)"
-        ).run(m.operation)
-        engine = ExecutionEngine(m, opt_level=2)
-
-    def run(x: np.ndarray, out_shape) -> np.ndarray:
-        x = np.ascontiguousarray(x, np.float32)
-        y = np.zeros(out_shape, np.float32)
-        args = [ctypes.pointer(ctypes.pointer(get_ranked_memref_descriptor(a))) for a in (x, y)]
-        engine.invoke(name, *args)
-        return y
-
-    run.keep_alive = (ctx, engine)
-    return run
-
-
 @pytest.mark.parametrize("name", ["mlp", "cnn", "resnet8", "dscnn"])
 def test_compiled_network_equals_the_golden_model(zoo, name):
     from snaxc.transforms.kernel_to_arith import KernelToArith
@@ -153,7 +115,7 @@ def test_compiled_network_equals_the_golden_model(zoo, name):
     assert _requant_chains(module) == (1, 1), f"{name}: {before} -> {_requant_chains(module)}"
     rescales = sum(1 for op in module.walk() if isinstance(op, kernel.RescaleOp))
     KernelToArith().apply(ctx, module)
-    run = _jit(module)
+    run = host_jit(module)
     model = onnx.load(zoo[name].int8_path)
     golden = NetworkModel(model)
     out_shape = [d.dim_value for d in model.graph.output[0].type.tensor_type.shape.dim]
