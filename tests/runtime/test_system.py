@@ -155,3 +155,19 @@ def test_progress_on_stderr(new_sim, monkeypatch, capsys):
         sim.run(max_cycles=10_000, progress=True)
     err = capsys.readouterr().err
     assert "simulating: 8,000 cycles" in err and "Mcycles/s" in err
+
+
+def test_core_and_dma_share_the_tcdm(new_sim):
+    sim = new_sim("core_dma")
+    rng = np.random.default_rng(3)
+    data = rng.integers(0, 256, 1024, dtype=np.uint8)
+    sim.write_symbol("l3_in", data)
+    result = sim.run(max_cycles=500_000)
+    assert result.exit_code == 1
+    expected_sum = 0
+    for b in data.tolist():
+        expected_sum = (expected_sum * 31 + b) & 0xFFFF_FFFF
+    assert result.output == f"0x{expected_sum:08x}"
+    expected_out = ((np.arange(1024) * 7 + 3) & 0xFF).astype(np.uint8)
+    assert sim.read_symbol("l3_out") == expected_out.tobytes()
+    assert result.counters["dma_bytes_written"] == 2 * 1024
