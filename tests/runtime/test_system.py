@@ -171,3 +171,17 @@ def test_core_and_dma_share_the_tcdm(new_sim):
     expected_out = ((np.arange(1024) * 7 + 3) & 0xFF).astype(np.uint8)
     assert sim.read_symbol("l3_out") == expected_out.tobytes()
     assert result.counters["dma_bytes_written"] == 2 * 1024
+
+
+def test_llvm_ir_program_runs(cfg, tmp_path):
+    """The compiler's path: an LLVM IR control program with volatile MMIO, linked with crt0."""
+    src = tmp_path / "ctrl.ll"
+    src.write_text(
+        "define i32 @main() {\n"
+        "  store volatile i32 65, ptr inttoptr (i32 536870916 to ptr)\n"  # PUTCHAR 'A'
+        "  ret i32 7\n"
+        "}\n"
+    )
+    result, sim = run_program([src], cfg)
+    sim.close()
+    assert (result.exit_code, result.output) == (7, "A")
