@@ -314,3 +314,24 @@ def test_queue_full_stalls_but_never_drops(new_sim, cfg):
     # Once the queue is full, each further START waits until the reader finishes a transfer
     # (n cycles each), far longer than the core needs to write a descriptor's registers.
     assert result.counters["core_dbus_stall_cycles"] >= n
+
+
+@pytest.mark.parametrize("zero_dim", [0, 1])
+def test_empty_descriptor_completes(new_sim, cfg, zero_dim):
+    """A descriptor with a zero bound moves nothing but still counts as done (waits on it
+    return), and the next one runs normally."""
+    d = cfg.dma.dims
+    empty = [1] * d
+    empty[zero_dim] = 0
+    strides = [64] + [0] * (d - 1)
+    four = [4] + [1] * (d - 1)
+    steps = [
+        Step(Pattern(L3_IN, empty, strides), Pattern(TCDM_A, empty, strides), 6, False),
+        Step(Pattern(L3_IN, four, strides), Pattern(TCDM_A, four, strides), 6, False),
+        Step(Pattern(TCDM_A, four, strides), Pattern(L3_OUT, four, strides), 6, True),
+    ]
+    data = np.arange(256, dtype=np.uint8).tobytes()
+    sim, _, results = run_steps(new_sim, cfg, steps, data, b"")
+    assert results[R_DONE] == 3
+    assert results[R_BYTES_READ] == results[R_BYTES_WRITTEN] == 2 * 256
+    assert sim.read_l3(L3_OUT, 256) == data
