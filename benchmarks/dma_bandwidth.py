@@ -23,6 +23,7 @@ from snaxc.runtime import CompileError, SimulationError, Simulator, compile_prog
 HERE = Path(__file__).resolve().parent
 MAX_CASES = 16  # dma_bandwidth.c
 TARGET_BYTES_PER_CYCLE = 57.6  # 90 % of one 64-byte beat per cycle
+QUEUED_CHUNKS = 8  # the first case again, as this many descriptors enqueued back to back
 
 L3_SRC = L3_BASE + 0x0100_0000
 L3_DST = L3_BASE + 0x0200_0000
@@ -136,6 +137,7 @@ def run(cfg: ClusterConfig, repeat: int) -> int:
     sim.load_elf(elf)
     sim.write_symbol("num_cases", np.uint32(len(all_cases)).tobytes())
     sim.write_symbol("repeat", np.uint32(repeat).tobytes())
+    sim.write_symbol("queued", np.uint32(QUEUED_CHUNKS))
     words = [w for c in all_cases for w in c.words(cfg.dma.dims)]
     sim.write_symbol("cases", np.array(words, dtype=np.uint32))
     sim.write_l3(L3_SRC, l3_data)
@@ -182,11 +184,22 @@ def run(cfg: ClusterConfig, repeat: int) -> int:
             f"{c.name:40} {c.nbytes:>8} {busy:>9} {c.nbytes / busy:>11.2f} "
             f"{core:>9} {c.nbytes / core:>7.2f} {conf:>9}"
         )
-    best = max(all_cases[i].nbytes / int(res[i][1]) for i in range(2))
-    verdict = "meets" if best >= TARGET_BYTES_PER_CYCLE else "BELOW"
+    q_cycles, q_busy, q_bytes = (
+        int(x) for x in np.frombuffer(sim.read_symbol("queued_results"), dtype=np.uint32)
+    )
+    first = all_cases[0]
+    if q_bytes != first.nbytes:
+        print(f"error: queued phase wrote {q_bytes} B, expected {first.nbytes}", file=sys.stderr)
+        status = 1
     print(
-        f"large contiguous L3<->TCDM: {best:.2f} B/cycle ({verdict} the "
-        f"{TARGET_BYTES_PER_CYCLE} B/cycle target)"
+        f"{first.name} as {QUEUED_CHUNKS} queued descriptors: {q_bytes / q_cycles:.2f} B/cycle "
+        f"as the core sees it ({q_cycles} cycles incl. setup), {q_bytes / q_busy:.2f} B/busy cycle"
+    )
+    rates = [all_cases[i].nbytes / int(res[i][1]) for i in range(2)]
+    verdict = "meets" if min(rates) >= TARGET_BYTES_PER_CYCLE else "BELOW"
+    print(
+        f"large contiguous copies: L3->TCDM {rates[0]:.2f}, TCDM->L3 {rates[1]:.2f} B/busy cycle "
+        f"({verdict} the {TARGET_BYTES_PER_CYCLE} B/cycle target)"
     )
     print(f"data check of everything written to L3: {'ok' if ok else 'MISMATCH'}")
     print(
