@@ -13,6 +13,28 @@ from elftools.elf.elffile import ELFFile
 from snaxc.config import CORE_MEM_BASE, L3_BASE, ClusterConfig
 from snaxc.errors import SnaxcError
 
+# Instructions whose last operand capstone prints as a PC-relative offset.
+_PC_RELATIVE = {
+    "j",
+    "jal",
+    "beq",
+    "bne",
+    "blt",
+    "bge",
+    "bltu",
+    "bgeu",
+    "beqz",
+    "bnez",
+    "blez",
+    "bgez",
+    "bltz",
+    "bgtz",
+    "bgt",
+    "ble",
+    "bgtu",
+    "bleu",
+}
+
 
 class ElfError(SnaxcError, ValueError):
     """An ELF that cannot be loaded into the cluster; the message is one line."""
@@ -123,14 +145,18 @@ class Program:
             )
         return sym
 
-    def describe_pc(self, pc: int) -> str:
-        """`<func+off>: insn` for a code address, for hang and trap reports."""
-        where = f"0x{pc:08x}"
+    def _symbolize(self, pc: int) -> str:
+        """` <func+off>` if `pc` is inside a known function, else ``."""
         i = bisect.bisect_right(self._func_addrs, pc) - 1
         if i >= 0:
             f = self._funcs[i]
             if pc < f.addr + max(f.size, 1):
-                where += f" <{f.name}+0x{pc - f.addr:x}>"
+                return f" <{f.name}+0x{pc - f.addr:x}>"
+        return ""
+
+    def describe_pc(self, pc: int) -> str:
+        """`0x… <func+off>: insn` for a code address, for hang and trap reports."""
+        where = f"0x{pc:08x}{self._symbolize(pc)}"
         insn = self.disassemble(pc)
         return f"{where}: {insn}" if insn else where
 
@@ -147,5 +173,10 @@ class Program:
             return None
         md = capstone.Cs(capstone.CS_ARCH_RISCV, capstone.CS_MODE_RISCV32)
         for insn in md.disasm(text[pc - base : pc - base + 4], pc):
-            return f"{insn.mnemonic} {insn.op_str}".strip()
+            asm = f"{insn.mnemonic} {insn.op_str}".strip()
+            if insn.mnemonic in _PC_RELATIVE:
+                # capstone prints the offset; name the target as objdump does.
+                target = (pc + int(insn.op_str.split(",")[-1], 0)) & 0xFFFF_FFFF
+                asm += f"  # 0x{target:08x}{self._symbolize(target)}"
+            return asm
         return f".word 0x{int.from_bytes(text[pc - base : pc - base + 4], 'little'):08x}"

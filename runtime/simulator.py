@@ -69,8 +69,8 @@ class SimulationError(SnaxcError, RuntimeError):
 class SimulationTimeout(SimulationError):
     """The program neither exited nor trapped within its cycle budget."""
 
-    def __init__(self, cycles: int, pc: int, where: str):
-        self.cycles, self.pc = cycles, pc
+    def __init__(self, cycles: int, pc: int, where: str, output: str = ""):
+        self.cycles, self.pc, self.output = cycles, pc, output  # output: printed so far
         super().__init__(f"program did not finish within {cycles} cycles; last PC {where}")
 
 
@@ -356,7 +356,7 @@ class Simulator:
             sys.stderr.write("\n")
         output = "".join(self._output)
         if res.status == STATUS_RUNNING:
-            raise SimulationTimeout(res.cycles, res.pc, self.describe_pc(res.pc))
+            raise SimulationTimeout(res.cycles, res.pc, self.describe_pc(res.pc), output)
         self._finished = True
         if res.status == STATUS_TRAP:
             raise SimulationTrap(

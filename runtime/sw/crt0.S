@@ -21,6 +21,7 @@ __snax_vectors:
 
     .section .text.start, "ax"
     .globl _start
+    .type _start, @function
 _start:
     la      t0, __snax_vectors
     ori     t0, t0, 1               /* MODE = vectored, the only mode Ibex implements */
@@ -43,12 +44,14 @@ _start:
     sw      a0, 0(t0)               /* EXIT: ends the simulation with main's return value */
 3:  wfi
     j       3b
+    .size _start, . - _start
 
 /* Trap reporter: hands mcause, mepc and mtval to the control block. Writing TRAP_TVAL
  * ends the simulation, so it is written last. Nothing is saved: a trap is fatal. */
     .section .text.trap, "ax"
     .balign 4
     .globl __snax_trap
+    .type __snax_trap, @function
 __snax_trap:
     csrr    t0, mcause
     csrr    t1, mepc
@@ -61,3 +64,4 @@ __snax_trap:
     sw      t2, 0(t3)
 4:  wfi
     j       4b
+    .size __snax_trap, . - __snax_trap

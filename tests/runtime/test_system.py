@@ -72,6 +72,7 @@ def test_hang_watchdog(new_sim):
     t = e.value
     assert 20_000 <= t.cycles < 20_100
     assert "<spin+" in str(t)
+    assert t.output == "spinning\n"
     spin = sim.program.symbol("spin")
     assert spin.addr <= t.pc < spin.addr + spin.size
     # The budget is resumable: the program is still spinning, and counting.
