@@ -178,8 +178,9 @@ def compile_program(
         linker_script(cfg),
         *(p.name + p.read_text() for p in runtime_files),
         *(s.name + s.read_text() for s in srcs),
-        # Headers included from the sources' own directories can change too.
-        *(h.name + h.read_text() for s in srcs for h in sorted(s.resolve().parent.glob("*.h"))),
+        # Headers in the sources' own directories and the include directories can change too.
+        *(str(h) + h.read_text() for h in _headers([s.resolve().parent for s in srcs])),
+        *(str(h) + h.read_text() for h in _headers([Path(d) for d in include_dirs])),
     )
     work = cache_root() / "programs" / key
     elf = work / f"{srcs[0].stem}.elf"
@@ -212,6 +213,11 @@ def compile_program(
     out = Path(out)
     out.write_bytes(elf.read_bytes())
     return out
+
+
+def _headers(dirs: Sequence[Path]) -> list[Path]:
+    """The C headers directly in `dirs`, in a stable order."""
+    return sorted({h.resolve() for d in dirs if d.is_dir() for h in d.glob("*.h")})
 
 
 def _compile_crt0(flags: list[str]) -> Path:

@@ -91,3 +91,18 @@ def test_llvm_ir_source(tmp_path, cfg):
     )
     p = Program(compile_program([src], cfg), cfg)
     assert p.symbol("main").kind == "STT_FUNC"
+
+
+def test_cache_follows_included_headers(tmp_path, cfg):
+    """A changed header in an include directory gives a new program, not a stale cached one."""
+    inc = tmp_path / "inc"
+    inc.mkdir()
+    src = tmp_path / "src" / "main.c"
+    src.parent.mkdir()
+    src.write_text('#include "value.h"\nint main(void) { return VALUE; }\n')
+    elfs = []
+    for value in (1, 2):
+        (inc / "value.h").write_text(f"#define VALUE {value}\n")
+        elfs.append(compile_program([src], cfg, include_dirs=[inc]))
+    assert elfs[0] != elfs[1]
+    assert elfs[0].read_bytes() != elfs[1].read_bytes()
