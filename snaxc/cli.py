@@ -83,10 +83,13 @@ def cmd_compile(args: argparse.Namespace) -> int:
         f"{result.outdir}: {m.program} ({size} bytes), {len(m.inputs)} input(s), "
         f"{len(m.outputs)} output(s)"
     )
+    if m.on_accelerators:
+        print(f"{PROG}: on accelerators: {', '.join(m.on_accelerators)}")
     if m.on_core:
         print(
             f"{PROG}: note: {len(m.on_core)} kernel(s) run as loops on the control core "
-            f"({', '.join(m.on_core)}): dispatch to accelerators is not implemented yet"
+            f"({', '.join(m.on_core)}): no accelerator of the cluster takes them as they are "
+            "(tiling and padding are not implemented yet)"
         )
     return 0
 

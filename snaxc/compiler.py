@@ -3,14 +3,16 @@
     import (upstream MLIR: generalize, bufferize, results as out-parameters)
     recognize-kernels
     place-program-io        inputs/outputs in L3, working copies and buffers in L1, DMA
+    dispatch-kernels        matmuls to an accelerator that lists them (operands in L1)
+    accfg-dedup, accfg-overlap
     kernel-to-arith         kernels no accelerator runs become arith again
-    lower-dma               DMA transfers to register writes
+    lower-accfg, lower-dma  accelerator and DMA operations to register writes
     lower-static-alloc, strip-memory-spaces
     backend                 lower-mmio, upstream MLIR to LLVM IR, zig: program.elf
 
-Dispatch to accelerators, tiling and the accelerator passes are not part of the pipeline
-yet: every kernel runs as loops on the control core (correct, slow), and the manifest and
-the compile report say so.
+Tiling, padding, layouts and double buffering are not part of the pipeline yet: what no
+accelerator takes as it is runs as loops on the control core (correct, slow), and the
+manifest and the compile report say so.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.linalg.ops import GenericOp
 from xdsl.passes import ModulePass
@@ -33,7 +36,11 @@ from snaxc.config import ClusterConfig
 from snaxc.dialects import kernel, snaxc_context
 from snaxc.errors import SnaxcError
 from snaxc.frontend import import_mlir
+from snaxc.transforms.accfg_dedup import AccfgDedup
+from snaxc.transforms.accfg_overlap import AccfgOverlap
+from snaxc.transforms.dispatch_kernels import dispatch_kernels
 from snaxc.transforms.kernel_to_arith import KernelToArith
+from snaxc.transforms.lower_accfg import LowerAccfg
 from snaxc.transforms.lower_dma import LowerDma
 from snaxc.transforms.lower_static_alloc import LowerStaticAllocPass
 from snaxc.transforms.place_program_io import PlaceProgramIo
@@ -43,12 +50,30 @@ from snaxc.transforms.strip_memory_spaces import StripMemorySpaces
 Dump = Callable[[str, ModuleOp], None]
 
 
-def passes(cfg: ClusterConfig) -> list[ModulePass]:
-    """The xDSL passes of the pipeline for `cfg`, in order."""
+@dataclass(frozen=True)
+class _Dispatch(ModulePass):
+    """`dispatch-kernels` with an in-memory configuration (the CLI's, not a file path);
+    records what it dispatched in `done`."""
+
+    cfg: ClusterConfig
+    done: list[str]
+    name = "dispatch-kernels"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        self.done.extend(dispatch_kernels(op, self.cfg))
+
+
+def passes(cfg: ClusterConfig, dispatched: list[str] | None = None) -> list[ModulePass]:
+    """The xDSL passes of the pipeline for `cfg`, in order (what dispatch-kernels sends to
+    accelerators is appended to `dispatched`)."""
     return [
         RecognizeKernels(),
         PlaceProgramIo(l1_bytes=cfg.tcdm_bytes, l3_bytes=cfg.l3_bytes),
+        _Dispatch(cfg, dispatched if dispatched is not None else []),
+        AccfgDedup(),
+        AccfgOverlap(),
         KernelToArith(),
+        LowerAccfg(),
         LowerDma(dims=cfg.dma.dims),
         LowerStaticAllocPass(),
         StripMemorySpaces(),
@@ -86,7 +111,8 @@ def compile_file(
     dump("import", module)
     ctx = snaxc_context()
     on_core: list[str] = []
-    for p in passes(cfg):
+    dispatched: list[str] = []
+    for p in passes(cfg, dispatched):
         try:
             p.apply(ctx, module)
             module.verify()
@@ -94,7 +120,7 @@ def compile_file(
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise SnaxcError(f"{src}: {msg}") from None
         dump(p.name, module)
-        if isinstance(p, RecognizeKernels):
+        if isinstance(p, _Dispatch):
             on_core = core_kernels(module)
     entry, tensors = tensor_specs(module)
     ir = to_llvm_ir(module, ctx)
@@ -115,6 +141,7 @@ def compile_file(
         config_hash=cfg.hash(),
         tensors=tensors,
         on_core=on_core,
+        on_accelerators=dispatched,
     )
     manifest.write(outdir)
     return CompileResult(outdir, manifest)

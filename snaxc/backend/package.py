@@ -61,6 +61,8 @@ class Manifest:
     program: str = PROGRAM
     on_core: list[str] = field(default_factory=list)
     """Kernels of the program that run as loops on the control core."""
+    on_accelerators: list[str] = field(default_factory=list)
+    """Operations of the program that run on accelerators, as `operation@instance`."""
     format_version: int = FORMAT_VERSION
 
     @property

@@ -47,6 +47,12 @@ def _declare_accelerators() -> type[ModulePass]:
     return DeclareAccelerators
 
 
+def _dispatch_kernels() -> type[ModulePass]:
+    from snaxc.transforms.dispatch_kernels import DispatchKernels
+
+    return DispatchKernels
+
+
 def _kernel_to_arith() -> type[ModulePass]:
     from snaxc.transforms.kernel_to_arith import KernelToArith
 
@@ -83,6 +89,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "accfg-overlap": _accfg_overlap,
     "declare-accelerators": _declare_accelerators,
     "fixed-point-requant": _fixed_point_requant,
+    "dispatch-kernels": _dispatch_kernels,
     "kernel-to-arith": _kernel_to_arith,
     "lower-accfg": _lower_accfg,
     "lower-dma": _lower_dma,

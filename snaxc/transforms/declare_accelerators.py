@@ -63,9 +63,14 @@ class DeclareAccelerators(ModulePass):
             cfg = load_config(self.config or None)
         except ConfigError as e:
             raise DiagnosticException(f"declare-accelerators: {e}") from None
-        declared = {
-            a.name_prop.string_value() for a in op.walk() if isinstance(a, accfg.AcceleratorOp)
-        }
-        new = [d for d in declarations(cfg) if d.name_prop.string_value() not in declared]
-        if new:
-            Rewriter.insert_op(new, InsertPoint.at_start(op.body.block))
+        declare_accelerators(op, cfg)
+
+
+def declare_accelerators(module: ModuleOp, cfg: ClusterConfig) -> None:
+    """Insert the declarations of `cfg`'s accelerators that `module` does not have yet."""
+    declared = {
+        a.name_prop.string_value() for a in module.walk() if isinstance(a, accfg.AcceleratorOp)
+    }
+    new = [d for d in declarations(cfg) if d.name_prop.string_value() not in declared]
+    if new:
+        Rewriter.insert_op(new, InsertPoint.at_start(module.body.block))

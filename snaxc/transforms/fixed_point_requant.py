@@ -42,6 +42,7 @@ from xdsl.dialects import math as xmath
 from xdsl.dialects.builtin import (
     AffineMapAttr,
     ArrayAttr,
+    DenseIntOrFPElementsAttr,
     FloatAttr,
     IntegerAttr,
     IntegerType,
@@ -465,6 +466,101 @@ class IntegerAdd(_QuantizePattern):
         _erase_if_dead(rewriter, add_op, *d_ops)
 
 
+def _tensor_const(value: SSAValue) -> float | None:
+    """The float32 value of a 0-d / splat `arith.constant dense<c> : tensor<f32>`."""
+    if not isinstance(value, OpResult) or not isinstance(value.op, arith.ConstantOp):
+        return _float_const(value)
+    attr = value.op.value
+    if isinstance(attr, DenseIntOrFPElementsAttr):
+        vals = set(attr.get_values())
+        if len(vals) == 1 and isinstance(t := next(iter(vals)), float):
+            return float(np.float32(t))
+    return _float_const(value)
+
+
+def match_clamp(generic: linalg.GenericOp) -> tuple[SSAValue, float, float] | None:
+    """A float Clip: `select(v > hi, hi, select(v < lo, lo, v))` (cmpf ult/ugt) with lo and
+    hi scalar inputs (0-d constant tensors) or constants: (input, lo, hi)."""
+    if len(generic.outputs) != 1 or not 1 <= len(generic.inputs) <= 3:
+        return None
+    block = generic.body.block
+    root = _yielded(generic)
+    if root is None or block.args[-1].uses:
+        return None
+
+    def bound(v: SSAValue) -> float | None:
+        if isinstance(v, BlockArgument) and v.block is block and 0 < v.index < len(generic.inputs):
+            return _tensor_const(generic.inputs[v.index])
+        return _float_const(v)
+
+    def step(v: SSAValue, predicate: str) -> tuple[SSAValue, float] | None:
+        sel = _def(v, arith.SelectOp)
+        if sel is None:
+            return None
+        cmp = _def(sel.cond, arith.CmpfOp)
+        if cmp is None or cmp.predicate.value.data != arith.CMPF_COMPARISON_OPERATIONS.index(
+            predicate
+        ):
+            return None
+        c = bound(cmp.rhs)
+        if c is None or sel.lhs is not cmp.rhs or sel.rhs is not cmp.lhs:
+            return None
+        return cmp.lhs, c
+
+    upper = step(root, "ugt")
+    if upper is None:
+        return None
+    lower = step(upper[0], "ult")
+    if lower is None or not _is_arg(lower[0], block, 0):
+        return None
+    return generic.inputs[0], lower[1], upper[1]
+
+
+class IntegerClamp(_QuantizePattern):
+    """The Clip sandwich `Q(clip(D(x), lo, hi))` -> `kernel.rescale x` whose clamp bounds
+    are the quantized clip bounds (rounding is monotonic, so clipping commutes with it):
+    `clamp(roundeven(lo / so) + zo, ...)`, as the golden model quantizes them."""
+
+    def rewrite_quantize(self, generic, q, rewriter):
+        clip_op = _producer(q.input)
+        if clip_op is None:
+            return
+        m = match_clamp(clip_op)
+        if m is None:
+            return
+        value, lo, hi = m
+        maps = [mp.data for mp in clip_op.indexing_maps]
+        if maps[0] != AffineMap.identity(maps[0].num_dims) or maps[-1] != maps[0]:
+            return
+        d_op = _producer(value)
+        if d_op is None or not _identity_elementwise(d_op, 1):
+            return
+        d = match_dequantize(d_op)
+        if d is None:
+            return
+
+        def quantized(b: float) -> int:
+            return int(np.rint(np.float32(b) / np.float32(q.scale))) + q.zero_point
+
+        w = q.result_type.width.data
+        tmin, tmax = -(1 << (w - 1)), (1 << (w - 1)) - 1
+        q_lo = min(max(q.lo, quantized(lo)), tmax)
+        q_hi = max(min(q.hi, quantized(hi)), tmin)
+        if q_lo > q_hi:
+            return
+        clamped = Quantize(q.input, q.scale, q.zero_point, q_lo, q_hi, q.result_type)
+        params = requant_params(d.scale, q.scale)
+        new = _elementwise(
+            [d.input],
+            generic.outputs[0],
+            generic.indexing_maps.data,
+            generic.iterator_types,
+            lambda a: [_rescale(a[0], q.result_type, clamped, d.zero_point, params)],
+        )
+        rewriter.replace_op(generic, new)
+        _erase_if_dead(rewriter, clip_op, d_op)
+
+
 def _pool_body(generic: linalg.GenericOp) -> str | None:
     """'max' or 'sum' for a window reduction `yield maximumf/addf(out, in0)` whose second
     input is the (shape-only) window tensor."""
@@ -623,7 +719,13 @@ class FixedPointRequant(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(
             GreedyRewritePatternApplier(
-                [RequantizeIntegers(), RequantizeBiasedAccumulator(), IntegerAdd(), IntegerPool()]
+                [
+                    RequantizeIntegers(),
+                    RequantizeBiasedAccumulator(),
+                    IntegerAdd(),
+                    IntegerClamp(),
+                    IntegerPool(),
+                ]
             ),
             apply_recursively=True,
         ).rewrite_module(op)

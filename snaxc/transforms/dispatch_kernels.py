@@ -1,0 +1,253 @@
+"""`dispatch-kernels`: run recognised kernels on the cluster's accelerators.
+
+For every `linalg.generic` on statically placed L1 buffers whose body is a recognised
+kernel, the pass names the operation it computes (`matmul`, `quantized_matmul`), asks
+the accelerator descriptions of the cluster which accelerator lists that operation among
+its `kernels`, and replaces the generic by
+
+    accfg.setup "<instance>" [from <its previous state>] to (<every configuration value>)
+    accfg.launch, accfg.await
+
+The configuration values come from the description's module: a module whose description
+lists `matmul` provides `row_major_config(m, k, n, *, a, b, d, c=None, a_zp=0, b_zp=0)`
+returning {register name: value} for row-major operands at the given byte addresses. No
+accelerator kind is named here.
+
+What is not dispatched stays a generic and runs on the core: operands not in L1 or not
+row-major, sizes the accelerator's template does not divide (padding is a later pass),
+zero points that are not constants. When the output is initialised to zero by a fill
+right before, the fill is dropped and the accelerator starts from zero; otherwise it
+accumulates onto the output in place (C = D).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import accfg, arith, func
+from xdsl.dialects.builtin import (
+    AffineMapAttr,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+    NoneAttr,
+    i32,
+)
+from xdsl.dialects.linalg.ops import GenericOp
+from xdsl.ir import Operation, OpResult, SSAValue
+from xdsl.ir.affine import AffineMap
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.utils.exceptions import DiagnosticException
+
+from snaxc import accelerators
+from snaxc.config import TCDM_BASE, ClusterConfig, ConfigError, load_config
+from snaxc.dialects import kernel, snax
+from snaxc.transforms.declare_accelerators import declare_accelerators
+
+_MATMUL_MAPS = (
+    AffineMap.from_callable(lambda m, n, k: (m, k)),
+    AffineMap.from_callable(lambda m, n, k: (k, n)),
+    AffineMap.from_callable(lambda m, n, k: (m, n)),
+)
+_SCALAR = AffineMap.from_callable(lambda m, n, k: ())
+
+
+@dataclass
+class Job:
+    """One accelerator operation taken from a generic."""
+
+    operation: str
+    m: int
+    k: int
+    n: int
+    a: int
+    b: int
+    d: int
+    a_zp: int = 0
+    b_zp: int = 0
+    zero_init: Operation | None = None  # the fill generic that the accelerator replaces
+
+
+def _maps(g: GenericOp) -> tuple[AffineMap, ...]:
+    return tuple(m.data for m in g.indexing_maps if isinstance(m, AffineMapAttr))
+
+
+def _l1_address(value: SSAValue) -> int | None:
+    """Byte address of a row-major L1 buffer placed by `snax.static_alloc`."""
+    if not isinstance(value, OpResult) or not isinstance(value.op, snax.StaticAllocOp):
+        return None
+    t = value.type
+    assert isinstance(t, MemRefType)
+    if value.op.memory_space != snax.MemorySpace.L1 or not isinstance(t.layout, NoneAttr):
+        return None  # only L1 buffers with the identity (row-major) layout
+    return TCDM_BASE + value.op.offset.value.data
+
+
+def _constant(value: SSAValue) -> int | None:
+    if isinstance(value, OpResult) and isinstance(value.op, arith.ConstantOp):
+        attr = value.op.value
+        if isinstance(attr, IntegerAttr):
+            return attr.value.data
+    return None
+
+
+def _int_width(value: SSAValue) -> int | None:
+    t = value.type
+    if isinstance(t, MemRefType):
+        t = t.element_type
+    return t.width.data if isinstance(t, IntegerType) else None
+
+
+def _zero_fill_before(g: GenericOp, out: SSAValue) -> Operation | None:
+    """The generic right before `g` (other ops between may not touch `out`) that fills
+    `out` with the constant 0, if any."""
+    op = g.prev_op
+    while op is not None:
+        if isinstance(op, GenericOp):
+            if out in op.outputs and not op.inputs[1:]:
+                body = list(op.body.block.ops)
+                if (
+                    len(op.inputs) == 1
+                    and len(body) == 1
+                    and body[0].operands
+                    and body[0].operands[0] is op.body.block.args[0]
+                    and _constant(op.inputs[0]) == 0
+                ):
+                    return op
+            return None
+        if out in op.operands:
+            return None
+        op = op.prev_op
+    return None
+
+
+def match_job(g: GenericOp) -> Job | None:
+    """The accelerator operation a generic computes, if it is one the pass knows."""
+    body = list(g.body.block.ops)
+    if len(body) != 2 or not isinstance(body[0], kernel.MacOp | kernel.QMacOp):
+        return None
+    op = body[0]
+    maps = _maps(g)
+    quantized = isinstance(op, kernel.QMacOp)
+    if quantized:
+        if len(g.inputs) != 4 or maps != (*_MATMUL_MAPS[:2], _SCALAR, _SCALAR, _MATMUL_MAPS[2]):
+            return None
+    elif len(g.inputs) != 2 or maps != _MATMUL_MAPS:
+        return None
+    a, b = g.inputs[0], g.inputs[1]
+    (d,) = g.outputs
+    if (_int_width(a), _int_width(b), _int_width(d)) != (8, 8, 32):
+        return None
+    addresses = [_l1_address(v) for v in (a, b, d)]
+    if None in addresses:
+        return None
+    ta, tb = a.type, b.type
+    assert isinstance(ta, MemRefType) and isinstance(tb, MemRefType)
+    (m, k), (_, n) = ta.get_shape(), tb.get_shape()
+    job = Job("matmul", m, k, n, *addresses)  # type: ignore[arg-type]
+    if quantized:
+        # The zero points enter the body as block arguments of scalar inputs or constants.
+        args = g.body.block.args
+        zps = []
+        for zp in (op.lhs_zp, op.rhs_zp):
+            if zp in args:
+                zp = g.operands[args.index(zp)]
+            c = _constant(zp)
+            if c is None or not -128 <= c <= 127:
+                return None
+            zps.append(c)
+        job.operation, job.a_zp, job.b_zp = "quantized_matmul", zps[0], zps[1]
+    job.zero_init = _zero_fill_before(g, d)
+    return job
+
+
+ConfigFn = Callable[..., dict[str, int]]
+
+
+def _configurator(kind: str, operation: str) -> ConfigFn | None:
+    """The description module's configuration function for `operation`, if any."""
+    module = importlib.import_module(f"{accelerators.__name__}.{kind}")
+    if operation in ("matmul", "quantized_matmul"):
+        return getattr(module, "row_major_config", None)
+    return None
+
+
+def _i32(value: int) -> int:
+    value &= 0xFFFF_FFFF
+    return value - (1 << 32) if value >> 31 else value
+
+
+def dispatch_kernels(module: ModuleOp, cfg: ClusterConfig) -> list[str]:
+    """Dispatch what the accelerators of `cfg` can run; returns what went where, as
+    `operation@instance` per dispatched generic, in program order."""
+    candidates: dict[str, list[tuple[str, ConfigFn]]] = {}
+    for inst in cfg.accelerators:
+        try:
+            desc = accelerators.get(inst.kind)
+        except KeyError as e:
+            raise DiagnosticException(f"dispatch-kernels: {e.args[0]}") from None
+        for operation in desc.kernels:
+            fn = _configurator(inst.kind, operation)
+            if fn is not None:
+                candidates.setdefault(operation, []).append((inst.name, fn))
+    if not candidates:
+        return []
+    declare_accelerators(module, cfg)
+
+    dispatched: list[str] = []
+    for f in [o for o in module.ops if isinstance(o, func.FuncOp)]:
+        state: dict[str, SSAValue] = {}
+        for g in [o for o in f.walk() if isinstance(o, GenericOp)]:
+            job = match_job(g)
+            if job is None or job.operation not in candidates:
+                continue
+            name, configure = candidates[job.operation][0]
+            try:
+                values = configure(
+                    job.m,
+                    job.k,
+                    job.n,
+                    a=job.a,
+                    b=job.b,
+                    d=job.d,
+                    c=None if job.zero_init is not None else job.d,
+                    a_zp=job.a_zp,
+                    b_zp=job.b_zp,
+                )
+            except ValueError:
+                continue  # e.g. sizes the accelerator's template does not divide
+            consts = [arith.ConstantOp(IntegerAttr(_i32(v), i32)) for v in values.values()]
+            in_state = state.get(name) if g.parent_block() is f.body.block else None
+            setup = accfg.SetupOp([c.result for c in consts], list(values), name, in_state)
+            launch = accfg.LaunchOp([], [], setup.out_state)
+            wait = accfg.AwaitOp(launch.token)
+            Rewriter.insert_op([*consts, setup, launch, wait], InsertPoint.before(g))
+            if g.parent_block() is f.body.block:
+                state[name] = setup.out_state
+            if job.zero_init is not None:
+                Rewriter.erase_op(job.zero_init)
+            Rewriter.erase_op(g)
+            dispatched.append(f"{job.operation}@{name}")
+    return dispatched
+
+
+@dataclass(frozen=True)
+class DispatchKernels(ModulePass):
+    """Replace generics an accelerator of the cluster runs by accfg setup/launch/await."""
+
+    name = "dispatch-kernels"
+
+    config: str = ""
+    """Path of the cluster configuration YAML; empty: the default configuration."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        try:
+            cfg = load_config(self.config or None)
+        except ConfigError as e:
+            raise DiagnosticException(f"dispatch-kernels: {e}") from None
+        dispatch_kernels(op, cfg)
