@@ -243,7 +243,13 @@ def _lower_isolated(model: onnx.ModelProto, source: str) -> str:
         hint = f"; ops snaxc has not tested: {', '.join(ops)}" if ops else ""
         how = f"signal {-proc.returncode}" if proc.returncode < 0 else f"status {proc.returncode}"
         raise SnaxcError(f"{source}: torch-mlir crashed ({how}) lowering the model{hint}")
-    reply = json.loads(proc.stdout)
+    try:
+        reply = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        err = [ln for ln in proc.stderr.decode(errors="replace").splitlines() if ln.strip()]
+        raise SnaxcError(
+            f"{source}: the torch-mlir import process failed: {err[-1] if err else 'no output'}"
+        ) from None
     if "error" in reply:
         raise SnaxcError(reply["error"])
     return reply["text"]
@@ -300,7 +306,7 @@ def _worker() -> None:
         reply = {"text": _lower(data, source)}
     except SnaxcError as e:
         reply = {"error": str(e)}
-    sys.stdout.write(json.dumps(reply))
+    sys.stdout.write("\n" + json.dumps(reply) + "\n")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ golden models of the accelerators (`snaxc.golden.gemm`, `snaxc.golden.simd`):
   when the output keeps the input's scale and zero point).
 - AveragePool, GlobalAveragePool: SIMD `rsum` over the window, requantized with
   `x_scale / (window * y_scale)` (windows without padding).
-- Relu (when not folded): SIMD `relu`, requantized; Flatten/Reshape: a view, requantized
+- Relu, Clip (when not folded): SIMD `relu`, or `copy` clamped at the quantized bounds,
+  requantized; Flatten/Reshape: a view, requantized
   by a SIMD `copy` only when the output scale or zero point differs.
 
 Graph inputs are quantized from float as QuantizeLinear specifies (round half to even,
@@ -115,6 +116,12 @@ class NetworkModel:
             return self._env[name]
         if name in self.inits:
             return self.inits[name]
+        if name in self._feeds:
+            users = [n.name for n in self.graph.node if name in n.input]
+            raise SnaxcError(
+                f"golden model: graph input {name!r} is used in float (by {', '.join(users)}) "
+                "before it is quantized; the golden model runs integer (QDQ) graphs only"
+            )
         node = self.producer.get(name)
         if node is None:
             raise SnaxcError(f"golden model: no value for tensor {name!r}")
@@ -327,6 +334,28 @@ class NetworkModel:
     def _op_Relu(self, node, so, zo):
         x = self._qin(node, 0)
         return self._requant_copy(x, x.q, so, zo, "relu")
+
+    def _op_Clip(self, node, so, zo):
+        """Clip (when onnxruntime did not fold it): a SIMD copy whose clamp bounds are the
+        quantized clip bounds (rounding is monotonic, so clipping commutes with it)."""
+        x = self._qin(node, 0)
+        bounds = []
+        for i, default in ((1, -128), (2, 127)):
+            if len(node.input) > i and node.input[i]:
+                b = float(np.reshape(self._const(node.input[i]), ()))
+                default = int(np.clip(np.rint(np.float32(b) / np.float32(so)) + zo, -128, 127))
+            bounds.append(default)
+        self.ops_run.append("simd.copy")
+        return simd(
+            "copy",
+            x.q,
+            x_zero_point=x.zero_point,
+            out_dtype=np.int8,
+            out_zero_point=zo,
+            clamp_min=bounds[0],
+            clamp_max=max(bounds),
+            **_rq(x.scale, so),
+        )
 
     def _layout(self, node, so, zo, reshape) -> np.ndarray:
         """A layout op (no arithmetic): on a dequantized input, the view requantized when

@@ -18,6 +18,8 @@ stage and the SIMD unit). This pass rewrites, on tensors before bufferization:
 - the residual-add sandwich `Q(D(x) + D(y))` of two int8 tensors into one integer add
   with rescale: `rescale((x - zx) * mx + (y - zy) * my)` with `snaxc.quantize.add_params`
   (mx = my = 1 when the scales are equal), the same arithmetic as the golden model;
+- the Clip sandwich `Q(clip(D(x), lo, hi))` (a Relu torch-mlir already makes an integer
+  max) into a rescale clamped at the quantized bounds;
 - the pooling sandwiches: `Q(maxpool(D(x)))` into an int8 max pool (initial value -128)
   and a rescale, and `Q(collapse?(sumpool(D(x)) / N))` (average pooling) into an int32 sum
   pool of `x - zx` and a rescale by `sx / (N * so)`.

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import onnx
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
 from snaxc.models import NETWORKS, write_calibration
 from snaxc.quantize import quantize
@@ -18,12 +20,38 @@ class ZooEntry:
     int8_path: Path
 
 
+def residual_clip_model(seed: int = 0) -> onnx.ModelProto:
+    """MatMul feeding both a Relu and a Clip (so onnxruntime cannot fold either into the
+    MatMul's output quantization) whose results are added (different scales)."""
+    rng = np.random.default_rng(seed)
+    w = numpy_helper.from_array(rng.normal(0, 0.3, (16, 8)).astype(np.float32), "W")
+    lo = numpy_helper.from_array(np.array(-0.5, np.float32), "lo")
+    hi = numpy_helper.from_array(np.array(0.7, np.float32), "hi")
+    nodes = [
+        helper.make_node("MatMul", ["input", "W"], ["m"], name="mm"),
+        helper.make_node("Relu", ["m"], ["r"], name="relu"),
+        helper.make_node("Clip", ["m", "lo", "hi"], ["c"], name="clip"),
+        helper.make_node("Add", ["r", "c"], ["output"], name="add"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "residual_clip",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 16])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 8])],
+        [w, lo, hi],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
 @pytest.fixture(scope="session")
 def zoo(tmp_path_factory) -> dict[str, ZooEntry]:
-    """Every network of `snaxc.models.NETWORKS` (seed 0) as float and int8 ONNX files."""
+    """Every network of `snaxc.models.NETWORKS` (seed 0), and `residual_clip` (the ops the
+    zoo networks do not exercise), as float and int8 ONNX files."""
     d = tmp_path_factory.mktemp("zoo")
     out = {}
-    for name, build in NETWORKS.items():
+    for name, build in {**NETWORKS, "residual_clip": residual_clip_model}.items():
         f, cal, q = d / f"{name}.onnx", d / f"{name}_cal.npz", d / f"{name}_int8.onnx"
         model = build(0)
         onnx.save(model, f)

@@ -102,7 +102,7 @@ def _requant_chains(module) -> tuple[int, int]:
     return q, d
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn", "resnet8", "dscnn"])
+@pytest.mark.parametrize("name", ["mlp", "cnn", "resnet8", "dscnn", "residual_clip"])
 def test_compiled_network_equals_the_golden_model(zoo, name):
     from snaxc.transforms.kernel_to_arith import KernelToArith
 

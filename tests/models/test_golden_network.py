@@ -16,9 +16,9 @@ from snaxc.golden.network import NetworkModel
 from snaxc.models import random_inputs
 
 SEED = 7
-SAMPLES = {"mlp": 200, "cnn": 200, "resnet8": 100, "dscnn": 100}
+SAMPLES = {"mlp": 200, "cnn": 200, "resnet8": 100, "dscnn": 100, "residual_clip": 200}
 # Share of output elements equal to onnxruntime's, end to end (see the module docstring).
-MIN_EQUAL = {"mlp": 0.999, "cnn": 0.999, "resnet8": 0.99, "dscnn": 0.99}
+MIN_EQUAL = {"mlp": 0.999, "cnn": 0.999, "resnet8": 0.99, "dscnn": 0.99, "residual_clip": 0.999}
 
 
 def _session(model: onnx.ModelProto) -> ort.InferenceSession:
@@ -84,3 +84,16 @@ def test_runs_on_the_accelerator_models(zoo):
     golden = NetworkModel(zoo["cnn"].int8_path)
     golden.run({"input": np.zeros((1, 3, 16, 16), np.float32)})
     assert golden.ops_run.count("simd.rmax") == 2
+    golden = NetworkModel(zoo["residual_clip"].int8_path)
+    golden.run({"input": np.zeros((1, 16), np.float32)})
+    # relu, clip (a clamped copy), and the add of two scales: widen (GeMM), scale (SIMD mul)
+    assert golden.ops_run == [
+        "gemm",
+        "simd.relu",
+        "simd.copy",
+        "gemm",
+        "simd.mul",
+        "gemm",
+        "simd.mul",
+        "simd.add",
+    ]

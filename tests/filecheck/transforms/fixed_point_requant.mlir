@@ -7,6 +7,8 @@
 #win_in = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 * 2 + d4, d3 * 2 + d5)>
 #win = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
 #win_out = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>
+#id1 = affine_map<(d0) -> (d0)>
+#scalar1 = affine_map<(d0) -> ()>
 
 // An int32 accumulator dequantized (scale as f64 truncated to f32, as torch-mlir emits it)
 // and quantized to int8 with zero point -128 (a fused ReLU): one kernel.rescale.
@@ -313,4 +315,53 @@ func.func @shared_dequantize(%acc: tensor<4xi32>) -> (tensor<4xi8>, tensor<4xf32
     linalg.yield %5 : i8
   } -> tensor<4xi8>
   func.return %q, %d : tensor<4xi8>, tensor<4xf32>
+}
+
+// The Clip sandwich (a clip whose input has another user is not folded by onnxruntime):
+// the clip bounds -0.25 and 0.5 quantize to roundeven(b / 0.0625) + 4 = 0 and 12, which
+// become the rescale's clamp.
+// CHECK-LABEL: func.func @clip(
+// CHECK-SAME: %[[X:.*]]: tensor<8xi8>
+// CHECK: linalg.generic {{.*}} ins(%[[X]] : tensor<8xi8>)
+// CHECK: kernel.rescale %{{.*}} zp -2 mul 1073741824 shift 31 out_zp 4 clamp 0, 12 : i8 -> i8
+// CHECK-NOT: arith.cmpf
+// CHECK: func.return
+func.func @clip(%x: tensor<8xi8>) -> tensor<8xi8> {
+  %s = arith.constant 0.03125 : f32
+  %so = arith.constant 0.0625 : f32
+  %z = arith.constant -2 : i64
+  %zo = arith.constant 4.0 : f32
+  %lo = arith.constant -128.0 : f32
+  %hi = arith.constant 127.0 : f32
+  %clo = arith.constant dense<-0.25> : tensor<f32>
+  %chi = arith.constant dense<0.5> : tensor<f32>
+  %e0 = tensor.empty() : tensor<8xf32>
+  %d = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]} ins(%x : tensor<8xi8>) outs(%e0 : tensor<8xf32>) {
+  ^bb0(%in: i8, %out: f32):
+    %0 = arith.extsi %in : i8 to i64
+    %1 = arith.subi %0, %z : i64
+    %2 = arith.sitofp %1 : i64 to f32
+    %3 = arith.mulf %2, %s : f32
+    linalg.yield %3 : f32
+  } -> tensor<8xf32>
+  %c = linalg.generic {indexing_maps = [#id1, #scalar1, #scalar1, #id1], iterator_types = ["parallel"]} ins(%d, %clo, %chi : tensor<8xf32>, tensor<f32>, tensor<f32>) outs(%e0 : tensor<8xf32>) {
+  ^bb0(%in: f32, %l: f32, %h: f32, %out: f32):
+    %0 = arith.cmpf ult, %in, %l : f32
+    %1 = arith.select %0, %l, %in : f32
+    %2 = arith.cmpf ugt, %1, %h : f32
+    %3 = arith.select %2, %h, %1 : f32
+    linalg.yield %3 : f32
+  } -> tensor<8xf32>
+  %e1 = tensor.empty() : tensor<8xi8>
+  %q = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]} ins(%c : tensor<8xf32>) outs(%e1 : tensor<8xi8>) {
+  ^bb0(%in: f32, %out: i8):
+    %0 = arith.divf %in, %so : f32
+    %1 = math.roundeven %0 : f32
+    %2 = arith.addf %1, %zo : f32
+    %3 = arith.maximumf %2, %lo : f32
+    %4 = arith.minimumf %3, %hi : f32
+    %5 = arith.fptosi %4 : f32 to i8
+    linalg.yield %5 : i8
+  } -> tensor<8xi8>
+  func.return %q : tensor<8xi8>
 }
