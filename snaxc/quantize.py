@@ -251,3 +251,35 @@ def add_params(scale_x: float, scale_y: float, scale_out: float) -> tuple[int, i
     one = 2**ADD_SCALE_BITS
     mx, my = round(sx / smax * one), round(sy / smax * one)
     return (mx, my, *fixed_point_multiplier(smax / (one * so)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m snaxc.quantize MODEL --calibration NPZ -o OUT` (what `snaxc quantize` runs)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="snaxc quantize",
+        description="Quantize a float ONNX model to int8 (per-tensor QDQ, onnxruntime static "
+        "quantization) for the cluster's GeMM and SIMD accelerators.",
+    )
+    parser.add_argument("model", help="float ONNX model (never overwritten)")
+    parser.add_argument(
+        "--calibration",
+        required=True,
+        metavar="NPZ",
+        help="calibration inputs: one array per graph input, shaped (samples, *input_shape)",
+    )
+    parser.add_argument("-o", "--output", required=True, help="quantized ONNX model to write")
+    args = parser.parse_args(argv)
+    try:
+        out = quantize(args.model, args.calibration, args.output)
+    except SnaxcError as e:
+        print(f"snaxc: error: {e}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -79,3 +79,24 @@ def test_single_array_calibration_any_name(zoo, tmp_path):
     np.savez(cal, samples=np.random.default_rng(0).standard_normal((8, 1, 64)))
     out = quantize(e.float_path, cal, tmp_path / "q.onnx")
     onnx.checker.check_model(onnx.load(out))
+
+
+def test_command_line(tmp_path):
+    """`python -m snaxc.models` then `python -m snaxc.quantize` (behind `snaxc quantize`)."""
+    import subprocess
+    import sys
+
+    f, cal, q = tmp_path / "m.onnx", tmp_path / "c.npz", tmp_path / "q.onnx"
+    run = [sys.executable, "-m"]
+    subprocess.run([*run, "snaxc.models", "mlp", "-o", f, "--calibration", cal], check=True)
+    ok = subprocess.run(
+        [*run, "snaxc.quantize", f, "--calibration", cal, "-o", q], capture_output=True, text=True
+    )
+    assert ok.returncode == 0 and q.exists(), ok.stderr
+    assert {n.op_type for n in onnx.load(q).graph.node} >= {"QuantizeLinear", "Gemm"}
+    bad = subprocess.run(
+        [*run, "snaxc.quantize", f, "--calibration", cal, "-o", f], capture_output=True, text=True
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.strip().count("\n") == 0
+    assert bad.stderr.startswith("snaxc: error: ") and "refusing to overwrite" in bad.stderr
