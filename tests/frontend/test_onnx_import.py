@@ -156,3 +156,15 @@ def test_parse_input_shapes():
     for bad in ("input", "input=", "input=1,x", "=1,2", "input=0,3"):
         with pytest.raises(SnaxcError, match="bad input shape"):
             parse_input_shapes([bad])
+
+
+def test_import_model_dispatch(onnx_models, tmp_path):
+    from snaxc.frontend import import_model
+
+    module = import_model(onnx_models["mlp"])
+    assert any(isinstance(op, GenericOp) for op in module.walk())
+    assert import_model(onnx.load(onnx_models["mlp"])) is not None
+    with pytest.raises(SnaxcError, match="unknown input kind '.txt'"):
+        import_model(tmp_path / "model.txt")
+    with pytest.raises(SnaxcError, match="cannot import a int"):
+        import_model(3)

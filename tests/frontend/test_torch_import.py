@@ -77,3 +77,12 @@ def test_inline_resources_text():
     assert 'dense<"0x0100FEFF"> : tensor<2xi16>' in out
     assert "dense_resource<m>" in out and "dialect_resources" in out  # i1 stays a resource
     assert inline_resources("module {\n}\n") == "module {\n}\n"
+
+
+def test_import_model_dispatches_modules(net):
+    from snaxc.frontend import import_model
+
+    with pytest.raises(SnaxcError, match="SmallCnn: a PyTorch module needs example_inputs"):
+        import_model(net)
+    module = import_model(net, example_inputs=torch.randn(1, 3, 8, 8))
+    assert _constants(module)[(8, 3, 3, 3)].shape == (8, 3, 3, 3)
