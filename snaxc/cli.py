@@ -147,6 +147,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         for t in manifest.inputs:
             sim.write_l3(t.l3_address, np.ascontiguousarray(inputs[t.name]))
         result = sim.run(max_cycles=args.max_cycles)
+        acc_counters = (
+            np.frombuffer(sim.read_symbol(manifest.counters_symbol), dtype="<u4")
+            if manifest.counters_symbol
+            else None
+        )
         outputs = {
             t.name: np.frombuffer(sim.read_l3(t.l3_address, t.nbytes), dtype=t.dtype)
             .reshape(t.shape)
@@ -169,6 +174,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"written, busy {c.get('dma_busy_cycles', 0):,} cycles; "
         f"TCDM bank conflicts {c.get('tcdm_bank_conflicts', 0):,}"
     )
+    if acc_counters is not None:
+        for i, name in enumerate(manifest.accelerators):
+            busy, stall = int(acc_counters[2 * i]), int(acc_counters[2 * i + 1])
+            share = 100.0 * busy / result.cycles if result.cycles else 0.0
+            print(
+                f"  {name}: busy {busy:,} cycles ({share:.1f}% of the run), "
+                f"datapath stalled {stall:,} cycles"
+            )
     print(f"  outputs ({', '.join(t.name for t in manifest.outputs)}) written to {args.output}")
     return 0
 

@@ -5,6 +5,7 @@
     place-program-io        inputs/outputs in L3, working copies and buffers in L1, DMA
     dispatch-kernels        matmuls to an accelerator that lists them (operands in L1)
     accfg-dedup, accfg-overlap
+    record-accelerator-counters   busy/stall cycles of every accelerator for the host
     kernel-to-arith         kernels no accelerator runs become arith again
     lower-accfg, lower-dma  accelerator and DMA operations to register writes
     lower-static-alloc, strip-memory-spaces
@@ -45,9 +46,21 @@ from snaxc.transforms.lower_dma import LowerDma
 from snaxc.transforms.lower_static_alloc import LowerStaticAllocPass
 from snaxc.transforms.place_program_io import PlaceProgramIo
 from snaxc.transforms.recognize_kernels import RecognizeKernels
+from snaxc.transforms.record_accelerator_counters import SYMBOL, record_accelerator_counters
 from snaxc.transforms.strip_memory_spaces import StripMemorySpaces
 
 Dump = Callable[[str, ModuleOp], None]
+
+
+@dataclass(frozen=True)
+class _RecordCounters(ModulePass):
+    """`record-accelerator-counters` with an in-memory configuration."""
+
+    cfg: ClusterConfig
+    name = "record-accelerator-counters"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        record_accelerator_counters(op, self.cfg)
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,7 @@ def passes(cfg: ClusterConfig, dispatched: list[str] | None = None) -> list[Modu
         _Dispatch(cfg, dispatched if dispatched is not None else []),
         AccfgDedup(),
         AccfgOverlap(),
+        _RecordCounters(cfg),
         KernelToArith(),
         LowerAccfg(),
         LowerDma(dims=cfg.dma.dims),
@@ -142,6 +156,8 @@ def compile_file(
         tensors=tensors,
         on_core=on_core,
         on_accelerators=dispatched,
+        accelerators=[a.name for a in cfg.accelerators],
+        counters_symbol=SYMBOL if cfg.accelerators else None,
     )
     manifest.write(outdir)
     return CompileResult(outdir, manifest)

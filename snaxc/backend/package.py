@@ -63,6 +63,10 @@ class Manifest:
     """Kernels of the program that run as loops on the control core."""
     on_accelerators: list[str] = field(default_factory=list)
     """Operations of the program that run on accelerators, as `operation@instance`."""
+    accelerators: list[str] = field(default_factory=list)
+    """The cluster's accelerator instances, in register-window order."""
+    counters_symbol: str | None = None
+    """Global holding (busy, stall) cycles per accelerator after the run, if any."""
     format_version: int = FORMAT_VERSION
 
     @property

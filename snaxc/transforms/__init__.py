@@ -83,6 +83,12 @@ def _place_program_io() -> type[ModulePass]:
     return PlaceProgramIo
 
 
+def _record_accelerator_counters() -> type[ModulePass]:
+    from snaxc.transforms.record_accelerator_counters import RecordAcceleratorCounters
+
+    return RecordAcceleratorCounters
+
+
 SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "recognize-kernels": _recognize_kernels,
     "accfg-dedup": _accfg_dedup,
@@ -96,6 +102,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "lower-mmio": _lower_mmio,
     "lower-static-alloc": _lower_static_alloc,
     "place-program-io": _place_program_io,
+    "record-accelerator-counters": _record_accelerator_counters,
     "strip-memory-spaces": _strip_memory_spaces,
 }
 """Every snaxc pass by name (imported lazily, when a pipeline uses it)."""

@@ -35,6 +35,9 @@ def run_mlir(
     run = sim.run(max_cycles=20_000_000)
     assert run.exit_code == 0
     run_mlir.last_cycles = run.cycles
+    if m.counters_symbol:
+        words = np.frombuffer(sim.read_symbol(m.counters_symbol), dtype="<u4")
+        run_mlir.last_busy = dict(zip(m.accelerators, words[0::2].tolist(), strict=True))
     assert run.counters["dma_bytes_read"] == sum(t.nbytes for t in m.inputs) + sum(
         t.nbytes for t in m.outputs
     )
@@ -204,6 +207,9 @@ def test_matmul_runs_on_gemm(tmp_path: Path, acc_cfg, acc_model):
     # 98304 MACs at 512 per cycle take 192 cycles; with the DMA in and out and the
     # configuration, far below the ~1 M cycles the core needs.
     assert run_mlir.last_cycles < 3000, run_mlir.last_cycles
+    # The GeMM's own counter: at least the 192 compute cycles, within the run.
+    busy = run_mlir.last_busy
+    assert 192 <= busy["gemm0"] < run_mlir.last_cycles and busy["simd0"] == 0, busy
 
 
 def test_matmul_accumulates_onto_input_on_gemm(tmp_path: Path, acc_cfg, acc_model):
