@@ -27,6 +27,9 @@ stage and the SIMD unit). This pass rewrites, on tensors before bufferization:
 Rounding: the float formula rounds half to even after float32 products; the rescale rounds
 the exact product half up. They differ by at most 1 LSB and only near half-integers: the
 bound is in `snaxc.quantize.fixed_point_multiplier`, the tests check it on random scales.
+The pass runs on tensors, right after import: before bufferization (it follows SSA
+use-def chains between generics) and before `recognize-kernels` (which then turns the
+integer bias adds into `kernel.add`; rescale bodies already are kernels).
 Chains that do not have exactly these shapes (other maps, other users of a dequantized
 value, non-constant scales) are left in float and run on the core.
 """
@@ -586,7 +589,8 @@ def _fill_value(value: SSAValue) -> float | None:
     fill = _def(value, linalg.GenericOp)
     if fill is None or len(fill.inputs) != 1 or len(fill.outputs) != 1:
         return None
-    if not _is_arg(_yielded(fill) or fill.inputs[0], fill.body.block, 0):
+    yielded = _yielded(fill)
+    if yielded is None or not _is_arg(yielded, fill.body.block, 0):
         return None
     return _float_const(fill.inputs[0])
 
