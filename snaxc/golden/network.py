@@ -93,6 +93,9 @@ class NetworkModel:
         self.inputs = [i.name for i in self.graph.input if i.name not in self.inits]
         self.ops_run: list[str] = []
         """(accelerator, op) of every golden call of the last run, e.g. 'gemm', 'simd.add'."""
+        self.macs = 0
+        """Multiply-accumulates of the network's convolutions and matmuls in the last run
+        (M * K * N of every GeMM call that computes a layer; add widenings excluded)."""
 
     # -- graph walking -------------------------------------------------------------------
     def _const(self, name: str) -> np.ndarray:
@@ -175,6 +178,7 @@ class NetworkModel:
                 raise SnaxcError("golden model: a bias must be int32 with zero point 0")
             c = np.broadcast_to(bias.q, (a.q.shape[0], b.q.shape[1])).astype(np.int32)
         self.ops_run.append("gemm")
+        self.macs += a.q.shape[0] * a.q.shape[1] * b.q.shape[1]
         # The accumulator scale is the float32 product, as onnxruntime forms it.
         acc_scale = float(np.float32(a.scale) * np.float32(b.scale))
         return gemm(
@@ -417,6 +421,7 @@ class NetworkModel:
         self._feeds = feeds
         self._env: dict[str, object] = {}
         self.ops_run = []
+        self.macs = 0
 
     def intermediate(self, name: str) -> np.ndarray:
         """The int8 value of a quantized tensor of the last `run`."""

@@ -81,6 +81,11 @@ def test_runs_on_the_accelerator_models(zoo):
     golden.run({"input": np.zeros((1, 3, 32, 32), np.float32)})
     assert golden.ops_run.count("gemm") >= 10
     assert "simd.rsum" in golden.ops_run and "simd.add" in golden.ops_run
+    # MACs of MLPerf Tiny ResNet-8: 32x32 maps: 27*16 + 2*(144*16); 16x16: 144*32 + 288*32 +
+    # 16*32 (projection); 8x8: 288*64 + 576*64 + 32*64; dense 64*10
+    want = 1024 * (27 * 16 + 2 * 144 * 16) + 256 * (144 + 288 + 16) * 32
+    want += 64 * (288 + 576 + 32) * 64 + 64 * 10
+    assert golden.macs == want
     golden = NetworkModel(zoo["cnn"].int8_path)
     golden.run({"input": np.zeros((1, 3, 16, 16), np.float32)})
     assert golden.ops_run.count("simd.rmax") == 2
