@@ -74,15 +74,28 @@ module snax_reader #(
   );
 
   // Spatial offsets: constant while a pattern runs.
-  logic [NumPorts-1:0][31:0] spatial_off;
-  always_comb begin
+  // Spatial offsets: the coordinates of each port are elaboration-time constants.
+  typedef logic [NumPorts-1:0][SpatialDims-1:0][31:0] coords_t;
+  function automatic coords_t port_coords();
+    coords_t c;
     for (int unsigned p = 0; p < NumPorts; p++) begin
       int unsigned rest;
       rest = p;
+      for (int unsigned s = 0; s < SpatialDims; s++) begin
+        c[p][s] = 32'(rest % SpatialShape[s]);
+        rest    = rest / SpatialShape[s];
+      end
+    end
+    return c;
+  endfunction
+  localparam coords_t Coords = port_coords();
+
+  logic [NumPorts-1:0][31:0] spatial_off;
+  always_comb begin
+    for (int unsigned p = 0; p < NumPorts; p++) begin
       spatial_off[p] = '0;
       for (int unsigned s = 0; s < SpatialDims; s++) begin
-        spatial_off[p] += 32'(rest % SpatialShape[s]) * sstrides_i[s];
-        rest = rest / SpatialShape[s];
+        spatial_off[p] += Coords[p][s] * sstrides_i[s];
       end
     end
   end

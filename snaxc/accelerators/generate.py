@@ -427,12 +427,12 @@ def num_tcdm_ports(cfg) -> int:
 def rtl_sources(kinds) -> list[Path]:
     """Hand-written RTL needed by the generated modules of `kinds` (packages first)."""
     files = [
+        HW_DIR / "accelerators" / "common" / "snax_requant_pkg.sv",
         HW_DIR / "streamer" / "snax_stream_fifo.sv",
         HW_DIR / "streamer" / "snax_streamer_agu.sv",
         HW_DIR / "streamer" / "snax_reader.sv",
         HW_DIR / "streamer" / "snax_writer.sv",
         HW_DIR / "shell" / "snax_csr_manager.sv",
-        HW_DIR / "accelerators" / "common" / "snax_requant.sv",
     ]
     for k in sorted(set(kinds)):
         files.append(HW_DIR / "accelerators" / k / f"{k}_datapath.sv")

@@ -4,11 +4,19 @@
 // Every cycle in which an A and a B beat are available, the array multiplies the two 8x8
 // int8 blocks (zero points subtracted, 9-bit x 9-bit products) and adds them to the 8x8
 // int32 accumulator. After `k_tiles` beats the tile (plus the C tile, when enabled) moves
-// into the output register, and the array goes on with the next tile in the next cycle:
-// the output stage writes the tile as 4 int32 beats or 1 requantized int8 beat while the
-// array works, so outputs do not stall the array as long as k_tiles >= 4 (int32) or 1.
+// into the output register, and the array goes on with the next tile in the next cycle.
+// The output stage writes the tile as 4 int32 beats, or requantizes it into an int8
+// register (one beat, with the tile's Q beat of per-column multipliers and shifts) while
+// the array works: outputs do not stall the array as long as k_tiles >= 4 (int32) or 2.
 // The C tile is collected beat by beat while the array works on the tile.
-module gemm_datapath import gemm_acc_pkg::*; (
+//
+// The array and the requantizers are evaluated inside the `fire` / `requant_go` branches of
+// the registers they feed (functions below), so an idle or waiting datapath costs nothing,
+// also in simulation.
+module gemm_datapath
+  import gemm_acc_pkg::*;
+  import snax_requant_pkg::requant;
+(
   input  logic                          clk_i,
   input  logic                          rst_ni,
   input  logic [NumCfgRegs-1:0][31:0]   cfg_i,
@@ -38,6 +46,8 @@ module gemm_datapath import gemm_acc_pkg::*; (
   localparam int unsigned Nu = 8;
   localparam int unsigned Int32Beats = Mu * Nu * 4 / (DPorts * 8);
 
+  typedef logic [Mu-1:0][Nu-1:0][31:0] tile_t;
+
   // Configuration fields.
   logic [15:0]       k_tiles;
   logic [31:0]       mn_tiles;
@@ -65,114 +75,120 @@ module gemm_datapath import gemm_acc_pkg::*; (
     stream_en_o[StrD] = 1'b1;
   end
 
-  // State.
-  logic                               busy_q;
-  logic [15:0]                        k_cnt_q;
-  logic [31:0]                        mac_tiles_q, out_tiles_q;
-  logic [Mu-1:0][Nu-1:0][31:0]        acc_q, out_q, c_buf_q;
-  logic                               out_valid_q;
-  logic [1:0]                         out_beat_q;
-  logic [2:0]                         c_cnt_q;
-
-  // MAC array ----------------------------------------------------------------------------------
-
-  logic signed [Mu-1:0][Ku-1:0][8:0] a_op;
-  logic signed [Ku-1:0][Nu-1:0][8:0] b_op;
-  logic        [Mu-1:0][Nu-1:0][31:0] sum;
-
-  always_comb begin
+  // The MAC array: acc + (A - a_zp)(B - b_zp) for one 8x8x8 block.
+  function automatic tile_t mac(tile_t acc, logic [APorts-1:0][63:0] a,
+                                logic [BPorts-1:0][63:0] b, logic signed [8:0] azp,
+                                logic signed [8:0] bzp, logic bt);
+    tile_t r;
+    logic signed [Mu-1:0][Ku-1:0][8:0] a_op;
+    logic signed [Ku-1:0][Nu-1:0][8:0] b_op;
     for (int unsigned m = 0; m < Mu; m++) begin
-      for (int unsigned k = 0; k < Ku; k++) begin
-        a_op[m][k] = 9'(signed'(a_data_i[m][8*k +: 8])) - a_zp;
-      end
+      for (int unsigned k = 0; k < Ku; k++) a_op[m][k] = 9'(signed'(a[m][8*k +: 8])) - azp;
     end
     for (int unsigned k = 0; k < Ku; k++) begin
       for (int unsigned n = 0; n < Nu; n++) begin
-        b_op[k][n] = 9'(signed'(b_transposed ? b_data_i[n][8*k +: 8] : b_data_i[k][8*n +: 8]))
-                     - b_zp;
+        b_op[k][n] = 9'(signed'(bt ? b[n][8*k +: 8] : b[k][8*n +: 8])) - bzp;
       end
     end
     for (int unsigned m = 0; m < Mu; m++) begin
       for (int unsigned n = 0; n < Nu; n++) begin
-        logic signed [31:0] dot;
-        dot = '0;
+        r[m][n] = acc[m][n];
         for (int unsigned k = 0; k < Ku; k++) begin
-          dot += 32'($signed(a_op[m][k]) * $signed(b_op[k][n]));
+          r[m][n] += 32'($signed(a_op[m][k]) * $signed(b_op[k][n]));
         end
-        sum[m][n] = (k_cnt_q == '0 ? 32'b0 : acc_q[m][n]) + dot;
       end
     end
-  end
+    return r;
+  endfunction
+
+  function automatic tile_t add_tiles(tile_t x, tile_t y);
+    tile_t r;
+    for (int unsigned m = 0; m < Mu; m++) begin
+      for (int unsigned n = 0; n < Nu; n++) r[m][n] = x[m][n] + y[m][n];
+    end
+    return r;
+  endfunction
+
+  // The int8 output beat: column n uses {shift, multiplier} from word n of the Q beat.
+  function automatic logic [DPorts-1:0][63:0] requant_tile(
+      tile_t t, logic [QPorts-1:0][63:0] q, logic signed [7:0] zp, logic signed [7:0] lo,
+      logic signed [7:0] hi);
+    logic [DPorts-1:0][63:0] r;
+    for (int unsigned m = 0; m < Mu; m++) begin
+      for (int unsigned n = 0; n < Nu; n++) begin
+        r[m][8*n +: 8] = requant(t[m][n], q[n][31:0], q[n][37:32], zp, lo, hi);
+      end
+    end
+    return r;
+  endfunction
+
+  // State.
+  logic                    busy_q;
+  logic [15:0]             k_cnt_q;
+  logic [31:0]             mac_tiles_q, out_tiles_q;
+  tile_t                   acc_q, out_q, c_buf_q;
+  logic                    out_valid_q, out8_valid_q;
+  logic [DPorts-1:0][63:0] out8_q;
+  logic [1:0]              out_beat_q;
+  logic [2:0]              c_cnt_q;
 
   // Control ------------------------------------------------------------------------------------
 
-  logic last_k, mac_todo, out_leaving, out_free, c_full, fire, c_take;
+  logic last_k, mac_todo, out_free, c_full, fire, c_take, requant_go, d_fire, tile_written;
 
-  assign last_k      = 32'(k_cnt_q) + 1 >= 32'(k_tiles);
-  assign mac_todo    = busy_q && mac_tiles_q != mn_tiles;
-  assign out_leaving = d_valid_o && d_ready_i &&
-                       (out_int8 || 32'(out_beat_q) == Int32Beats - 1);
-  assign out_free    = !out_valid_q || out_leaving;
-  assign c_full      = c_cnt_q == 3'(Int32Beats);
-  assign fire        = mac_todo && a_valid_i && b_valid_i &&
-                       (!last_k || (out_free && (!c_en || c_full)));
-  assign a_ready_o   = fire;
-  assign b_ready_o   = fire;
-  assign c_ready_o   = busy_q && c_en && !c_full;
-  assign c_take      = c_valid_i && c_ready_o;
-  assign stall_o     = mac_todo && !fire;
+  assign last_k       = 32'(k_cnt_q) + 1 >= 32'(k_tiles);
+  assign mac_todo     = busy_q && mac_tiles_q != mn_tiles;
+  assign d_fire       = d_valid_o && d_ready_i;
+  // int8: the requantizer takes the tile (and its Q beat) into out8_q when that is free.
+  assign requant_go   = out_int8 && out_valid_q && q_valid_i && (!out8_valid_q || d_fire);
+  assign tile_written = d_fire && (out_int8 || 32'(out_beat_q) == Int32Beats - 1);
+  assign out_free     = !out_valid_q || (out_int8 ? requant_go : tile_written);
+  assign c_full       = c_cnt_q == 3'(Int32Beats);
+  assign fire         = mac_todo && a_valid_i && b_valid_i &&
+                        (!last_k || (out_free && (!c_en || c_full)));
+  assign a_ready_o    = fire;
+  assign b_ready_o    = fire;
+  assign c_ready_o    = busy_q && c_en && !c_full;
+  assign c_take       = c_valid_i && c_ready_o;
+  assign q_ready_o    = requant_go;
+  assign stall_o      = mac_todo && !fire;
 
   // Output stage -------------------------------------------------------------------------------
 
-  logic [Mu-1:0][Nu-1:0][7:0] out_i8;
-
-  for (genvar m = 0; m < Mu; m++) begin : gen_rq_m
-    for (genvar n = 0; n < Nu; n++) begin : gen_rq_n
-      snax_requant u_requant (
-        .value_i     (out_q[m][n]),
-        .multiplier_i(q_data_i[n][31:0]),
-        .shift_i     (q_data_i[n][37:32]),
-        .zero_point_i(out_zp),
-        .clamp_min_i (clamp_min),
-        .clamp_max_i (clamp_max),
-        .result_o    (out_i8[m][n])
-      );
-    end
-  end
-
   always_comb begin
-    for (int unsigned m = 0; m < Mu; m++) begin
-      if (out_int8) begin
-        d_data_o[m] = out_i8[m];
-      end else begin
+    d_data_o = out8_q;
+    if (!out_int8) begin
+      for (int unsigned m = 0; m < Mu; m++) begin
         d_data_o[m] = {out_q[m][2 * out_beat_q + 1], out_q[m][2 * out_beat_q]};
       end
     end
   end
 
-  assign d_valid_o = out_valid_q && (!out_int8 || q_valid_i);
-  assign q_ready_o = out_int8 && d_valid_o && d_ready_i;
+  assign d_valid_o = out_int8 ? out8_valid_q : out_valid_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      busy_q      <= 1'b0;
-      k_cnt_q     <= '0;
-      mac_tiles_q <= '0;
-      out_tiles_q <= '0;
-      acc_q       <= '0;
-      out_q       <= '0;
-      c_buf_q     <= '0;
-      out_valid_q <= 1'b0;
-      out_beat_q  <= '0;
-      c_cnt_q     <= '0;
+      busy_q       <= 1'b0;
+      k_cnt_q      <= '0;
+      mac_tiles_q  <= '0;
+      out_tiles_q  <= '0;
+      acc_q        <= '0;
+      out_q        <= '0;
+      c_buf_q      <= '0;
+      out8_q       <= '0;
+      out_valid_q  <= 1'b0;
+      out8_valid_q <= 1'b0;
+      out_beat_q   <= '0;
+      c_cnt_q      <= '0;
     end else if (start_i) begin
-      busy_q      <= 1'b1;
-      k_cnt_q     <= '0;
-      mac_tiles_q <= '0;
-      out_tiles_q <= '0;
-      out_valid_q <= 1'b0;
-      out_beat_q  <= '0;
-      c_cnt_q     <= '0;
+      busy_q       <= 1'b1;
+      k_cnt_q      <= '0;
+      mac_tiles_q  <= '0;
+      out_tiles_q  <= '0;
+      out_valid_q  <= 1'b0;
+      out8_valid_q <= 1'b0;
+      out_beat_q   <= '0;
+      c_cnt_q      <= '0;
     end else begin
       if (c_take) begin
         for (int unsigned m = 0; m < Mu; m++) begin
@@ -181,30 +197,31 @@ module gemm_datapath import gemm_acc_pkg::*; (
         end
         c_cnt_q <= c_cnt_q + 1'b1;
       end
-      if (d_valid_o && d_ready_i) begin
-        out_beat_q <= out_leaving ? '0 : out_beat_q + 1'b1;
-        if (out_leaving) begin
-          out_valid_q <= 1'b0;
-          out_tiles_q <= out_tiles_q + 1;
-        end
+      // Output handshakes.
+      if (d_fire && !out_int8) out_beat_q <= tile_written ? '0 : out_beat_q + 1'b1;
+      if (tile_written) out_tiles_q <= out_tiles_q + 1;
+      if (out_int8 && d_fire) out8_valid_q <= 1'b0;
+      if (requant_go) begin
+        out8_q       <= requant_tile(out_q, q_data_i, out_zp, clamp_min, clamp_max);
+        out8_valid_q <= 1'b1;
       end
+      if (out_valid_q && (out_int8 ? requant_go : tile_written)) out_valid_q <= 1'b0;
+      // The array.
       if (fire) begin
         if (last_k) begin
-          for (int unsigned m = 0; m < Mu; m++) begin
-            for (int unsigned n = 0; n < Nu; n++) begin
-              out_q[m][n] <= sum[m][n] + (c_en ? c_buf_q[m][n] : 32'b0);
-            end
-          end
+          out_q <= add_tiles(mac(k_cnt_q == '0 ? '0 : acc_q, a_data_i, b_data_i, a_zp, b_zp,
+                                 b_transposed), c_en ? c_buf_q : '0);
           out_valid_q <= 1'b1;
           mac_tiles_q <= mac_tiles_q + 1;
           k_cnt_q     <= '0;
           if (c_en) c_cnt_q <= '0;
         end else begin
-          acc_q   <= sum;
+          acc_q   <= mac(k_cnt_q == '0 ? '0 : acc_q, a_data_i, b_data_i, a_zp, b_zp,
+                         b_transposed);
           k_cnt_q <= k_cnt_q + 1'b1;
         end
       end
-      if (busy_q && !mac_todo && !out_valid_q && out_tiles_q == mn_tiles) busy_q <= 1'b0;
+      if (busy_q && out_tiles_q == mn_tiles) busy_q <= 1'b0;
     end
   end
 

@@ -6,7 +6,10 @@
 // beats into one result. A result is written as int32 (16 lanes = one beat) or
 // requantized to int8 (64 lanes from int8 inputs = one beat; int32 inputs: four results
 // of 16 lanes are packed into one beat).
-module simd_datapath import simd_acc_pkg::*; (
+module simd_datapath
+  import simd_acc_pkg::*;
+  import snax_requant_pkg::requant;
+(
   input  logic                          clk_i,
   input  logic                          rst_ni,
   input  logic [NumCfgRegs-1:0][31:0]   cfg_i,
@@ -73,12 +76,21 @@ module simd_datapath import simd_acc_pkg::*; (
 
   logic [Lanes-1:0][31:0] xs, ys, r, acc_d;
   logic [Lanes-1:0][7:0]  r_i8;
+  logic [7:0]             active_lanes;
+
+  // Only the lanes in use are evaluated, and only when an X beat is there (an idle unit
+  // costs nothing, also in simulation).
+  assign active_lanes = !x_valid_i ? 8'd0 : in_int32 ? 8'(Lanes32) : 8'(Lanes);
 
   always_comb begin
-    for (int unsigned l = 0; l < Lanes; l++) begin
+    xs    = '0;
+    ys    = '0;
+    r     = '0;
+    acc_d = '0;
+    for (int unsigned l = 0; l < 32'(active_lanes); l++) begin
       if (in_int32) begin
-        xs[l] = (l < Lanes32) ? x_data_i[l / 2][32 * (l % 2) +: 32] - x_zp : '0;
-        ys[l] = (l < Lanes32) ? y_data_i[l / 2][32 * (l % 2) +: 32] - y_zp : '0;
+        xs[l] = x_data_i[l / 2][32 * (l % 2) +: 32] - x_zp;
+        ys[l] = y_data_i[l / 2][32 * (l % 2) +: 32] - y_zp;
       end else begin
         xs[l] = 32'(signed'(x_data_i[l / 8][8 * (l % 8) +: 8])) - x_zp;
         ys[l] = 32'(signed'(y_data_i[l / 8][8 * (l % 8) +: 8])) - y_zp;
@@ -102,16 +114,13 @@ module simd_datapath import simd_acc_pkg::*; (
     end
   end
 
-  for (genvar l = 0; l < Lanes; l++) begin : gen_requant
-    snax_requant u_requant (
-      .value_i     (acc_d[l]),
-      .multiplier_i(multiplier),
-      .shift_i     (shift),
-      .zero_point_i(out_zp),
-      .clamp_min_i (clamp_min),
-      .clamp_max_i (clamp_max),
-      .result_o    (r_i8[l])
-    );
+  always_comb begin
+    r_i8 = '0;
+    if (out_int8) begin
+      for (int unsigned l = 0; l < 32'(active_lanes); l++) begin
+        r_i8[l] = requant(acc_d[l], multiplier, shift, out_zp, clamp_min, clamp_max);
+      end
+    end
   end
 
   // Control --------------------------------------------------------------------------------
