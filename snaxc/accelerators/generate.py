@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from snaxc.accelerators import get
@@ -25,7 +26,9 @@ from snaxc.accelerators.description import (
     Direction,
 )
 
-HW_DIR = Path(__file__).resolve().parents[2] / "hw"
+# The RTL of the snaxc.hw package (hw/ in the repository, snaxc/hw/ when installed), found
+# without importing it (snaxc.hw imports the generators through snaxc.hwgen).
+HW_DIR = Path(importlib.util.find_spec("snaxc.hw").submodule_search_locations[0])
 
 
 def camel(name: str) -> str:
