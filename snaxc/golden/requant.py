@@ -1,0 +1,119 @@
+"""Float32-exact requantization with integer operations (a golden model for hardware).
+
+onnxruntime requantizes the int32 accumulators of its fused int8 kernels (QLinearConv,
+QGemm: `MlasRequantizeOutput`) in float32:
+
+    y = clamp(round_half_even(float32(float32(acc) * scale)) + zero_point)
+
+where `scale = float32(float32(x_scale * w_scale) / y_scale)` (see `onnxruntime_scale`).
+The fixed-point multiplier/shift of `snaxc.golden.gemm.requantize` rounds the exact product
+instead, so it differs by one LSB wherever float32 rounding moves a value across a
+half-integer (a few per million outputs). `requantize_f32` reproduces the float32 result bit
+for bit using only integer steps a hardware output stage can do:
+
+1. acc (int32) -> sign and magnitude |acc| < 2**32; if |acc| >= 2**24, round |acc| to 24
+   significant bits, half to even (float32(acc)): ma * 2**d1, ma <= 2**24, d1 in [0, 8];
+2. the scale as float32 bits: mantissa ms = 2**23 | fraction (24 bits), exponent
+   es = biased_exponent - 150, so scale = ms * 2**es (normal scales only);
+3. P = ma * ms, exact (24 x 24 -> 48 bits; P >= 2**23 when acc != 0);
+4. round P to 24 significant bits, half to even (the float32 product): mp * 2**d2,
+   d2 in [0, 24], mp <= 2**24;
+5. e = d1 + d2 + es: the product is mp * 2**e. e >= 0 means |value| >= 2**23: saturate.
+   Otherwise shift mp right by n = -e, rounding half to even (n >= 26: 0; n = 25: 0, since
+   mp <= 2**24 makes the value at most a tie at 1/2, which rounds to even 0);
+6. apply the sign, add the zero point, clamp.
+
+Subnormal float32 products (below 2**-126) round to 0 either way, so the unbounded exponent
+of step 5 gives the same integer. Scales must be normal, positive float32 numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INT8_MIN, INT8_MAX = -128, 127
+MANTISSA_BITS = 24
+
+
+def scale_fields(scale: float | np.floating) -> tuple[int, int]:
+    """(ms, es) of a positive normal float32 scale: scale == ms * 2**es, 2**23 <= ms < 2**24.
+
+    The value is first rounded to float32 (the hardware register holds the float32 bits)."""
+    f = np.float32(scale)
+    bits = int(np.array(f, np.float32).view(np.uint32))
+    biased = (bits >> 23) & 0xFF
+    if bits >> 31 or biased == 0 or biased == 0xFF:
+        raise ValueError(f"requantize_f32: scale {float(scale)!r} is not a positive normal float32")
+    return (bits & 0x7FFFFF) | (1 << 23), biased - 127 - 23
+
+
+def onnxruntime_scale(x_scale: float, w_scale: float, y_scale: float) -> np.float32:
+    """The float32 requantization scale onnxruntime's QLinearConv and QGemm compute:
+    `x_scale * w_scale / y_scale`, each step rounded to float32."""
+    return np.float32(np.float32(np.float32(x_scale) * np.float32(w_scale)) / np.float32(y_scale))
+
+
+def _bit_length(x: np.ndarray) -> np.ndarray:
+    """Bit length of non-negative int64 values below 2**53 (exact through float64)."""
+    _, e = np.frexp(x.astype(np.float64))
+    return np.where(x > 0, e, 0).astype(np.int64)
+
+
+def _shift_rne(x: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Round x / 2**n half to even, for x >= 0 and 0 <= n <= 62."""
+    n = n.astype(np.int64)
+    q = x >> n
+    rem = x - (q << n)
+    half = np.where(n > 0, np.left_shift(np.int64(1), np.maximum(n - 1, 0)), 0)
+    up = (n > 0) & ((rem > half) | ((rem == half) & ((q & 1) == 1)))
+    return q + up
+
+
+def _round_significant(x: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """x >= 0 rounded half to even to `bits` significant bits: (m, d) with value m * 2**d."""
+    d = np.maximum(_bit_length(x) - bits, 0)
+    return _shift_rne(x, d), d
+
+
+def requantize_f32_unclamped(acc: np.ndarray, scale: float | np.floating) -> np.ndarray:
+    """round_half_even(float32(float32(acc) * float32(scale))) as int64, in integer steps;
+    values whose magnitude reaches 2**23 are returned as +-2**23 (they saturate any int8/
+    int16 output)."""
+    acc = np.asarray(acc)
+    if acc.dtype != np.int32:
+        raise TypeError(f"requantize_f32: acc must be int32, got {acc.dtype}")
+    ms, es = scale_fields(scale)
+    a = acc.astype(np.int64)
+    neg = a < 0
+    ma, d1 = _round_significant(np.abs(a), MANTISSA_BITS)  # step 1: float32(acc)
+    mp, d2 = _round_significant(ma * ms, MANTISSA_BITS)  # steps 3-4: float32 product
+    e = d1 + d2 + es  # step 5
+    n = np.clip(-e, 0, 62)
+    mag = np.where(e >= 0, 1 << 23, _shift_rne(mp, n))
+    mag = np.where(mp == 0, 0, mag)
+    return np.where(neg, -mag, mag)
+
+
+def requantize_f32(
+    acc: np.ndarray,
+    scale: float | np.floating,
+    zero_point: int = 0,
+    clamp_min: int = INT8_MIN,
+    clamp_max: int = INT8_MAX,
+) -> np.ndarray:
+    """int32 accumulators to int8 exactly as onnxruntime's float32 requantization:
+    clamp(round_half_even(float32(float32(acc) * float32(scale))) + zero_point), with
+    integer operations only (see the module docstring for the hardware steps)."""
+    if not INT8_MIN <= clamp_min <= clamp_max <= INT8_MAX:
+        raise ValueError("requantize_f32: need -128 <= clamp_min <= clamp_max <= 127")
+    if not INT8_MIN <= zero_point <= INT8_MAX:
+        raise ValueError("requantize_f32: zero_point must be int8")
+    q = requantize_f32_unclamped(acc, scale)
+    return np.clip(q + zero_point, clamp_min, clamp_max).astype(np.int8)
+
+
+def requantize_float32_reference(acc: np.ndarray, scale: float | np.floating) -> np.ndarray:
+    """The float32 formula itself (numpy float32 arithmetic), for checking: int64 results,
+    saturated at +-2**23 like `requantize_f32_unclamped`."""
+    y = np.rint(np.asarray(acc).astype(np.float32) * np.float32(scale))
+    return np.clip(y, -(2**23), 2**23).astype(np.int64)
