@@ -46,7 +46,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from snaxc import accelerators
 from snaxc.config import TCDM_BASE, ClusterConfig, ConfigError, load_config
-from snaxc.dialects import kernel, snax
+from snaxc.dialects import dma, kernel, snax
 from snaxc.transforms.declare_accelerators import declare_accelerators
 
 _MATMUL_MAPS = (
@@ -169,12 +169,106 @@ def match_job(g: GenericOp) -> Job | None:
 ConfigFn = Callable[..., dict[str, int]]
 
 
-def _configurator(kind: str, operation: str) -> ConfigFn | None:
-    """The description module's configuration function for `operation`, if any."""
+@dataclass(frozen=True)
+class Target:
+    """An accelerator instance that runs an operation, with its configuration functions."""
+
+    instance: str
+    row_major: ConfigFn
+    tiled: ConfigFn | None
+    tile: dict[str, int]
+
+
+def _target(kind: str, instance: str, operation: str) -> Target | None:
+    """How the description module of `kind` configures `operation`, if it does."""
     module = importlib.import_module(f"{accelerators.__name__}.{kind}")
-    if operation in ("matmul", "quantized_matmul"):
-        return getattr(module, "row_major_config", None)
-    return None
+    if operation not in ("matmul", "quantized_matmul"):
+        return None
+    row_major = getattr(module, "row_major_config", None)
+    if row_major is None:
+        return None
+    tiled = getattr(module, "tiled_config", None)
+    return Target(instance, row_major, tiled, dict(accelerators.get(kind).tile))
+
+
+def _only_users(value: SSAValue, allowed: set[Operation]) -> bool:
+    return all(use.operation in allowed for use in value.uses)
+
+
+def _dma_into(buffer: SSAValue) -> dma.StartOp | None:
+    """The single DMA transfer that fills `buffer` from L3 (as place-program-io makes it)."""
+    starts = [u.operation for u in buffer.uses if isinstance(u.operation, dma.StartOp)]
+    if len(starts) != 1 or starts[0].dst != buffer:
+        return None
+    src = starts[0].src
+    if not isinstance(src, OpResult) or not isinstance(src.op, snax.StaticAllocOp):
+        return None
+    return starts[0] if src.op.memory_space == snax.MemorySpace.L3 else None
+
+
+def _dma_out_of(buffer: SSAValue) -> dma.StartOp | None:
+    """The single DMA transfer that stores `buffer` to L3."""
+    starts = [u.operation for u in buffer.uses if isinstance(u.operation, dma.StartOp)]
+    if len(starts) != 1 or starts[0].src != buffer:
+        return None
+    dst = starts[0].dst
+    if not isinstance(dst, OpResult) or not isinstance(dst.op, snax.StaticAllocOp):
+        return None
+    return starts[0] if dst.op.memory_space == snax.MemorySpace.L3 else None
+
+
+def _retile(start: dma.StartOp, elem: int, src: dma.PatternAttr, dst: dma.PatternAttr) -> None:
+    start.properties["elem_bytes"] = IntegerAttr(elem, 64)
+    start.properties["src_pattern"] = src
+    start.properties["dst_pattern"] = dst
+
+
+def use_tiled_layouts(g: GenericOp, job: Job, target: Target) -> bool:
+    """Switch the operands of a matmul to the accelerator's tiled layouts, if the DMA
+    transfers that bring A and B from L3 and take D back are theirs alone: the layout
+    change then happens during those copies, for free. The tiled layouts
+    (`tiled_config` of the description module): A in blocks [mt][kt][mu rows][ku],
+    B in [nt][kt][ku rows][nu], int32 D in [mt][nt][nu/2 beats][mu rows][2 columns]."""
+    if target.tiled is None or job.zero_init is None:
+        return False
+    mu, ku, nu = target.tile.get("m"), target.tile.get("k"), target.tile.get("n")
+    if mu is None or ku is None or nu is None or nu % 2:
+        return False
+    if job.m % mu or job.k % ku or job.n % nu:
+        return False  # the accelerator does not take this shape: no layout change
+    a, b = g.inputs[0], g.inputs[1]
+    (d,) = g.outputs
+    a_in, b_in, d_out = _dma_into(a), _dma_into(b), _dma_out_of(d)
+    if a_in is None or b_in is None or d_out is None or a == b:
+        return False
+    if not (
+        _only_users(a, {g, a_in})
+        and _only_users(b, {g, b_in})
+        and _only_users(d, {g, d_out, job.zero_init})
+    ):
+        return False
+    m, k, n = job.m, job.k, job.n
+    mt, kt, nt = m // mu, k // ku, n // nu
+    _retile(
+        a_in,
+        ku,
+        dma.PatternAttr([mt, kt, mu], [mu * k, ku, k]),
+        dma.PatternAttr([mt * kt * mu], [ku]),
+    )
+    _retile(
+        b_in,
+        nu,
+        dma.PatternAttr([nt, kt, ku], [nu, ku * n, n]),
+        dma.PatternAttr([nt * kt * ku], [nu]),
+    )
+    beats = nu // 2  # two int32 columns per 8-byte word
+    _retile(
+        d_out,
+        8,
+        dma.PatternAttr([mt * nt * beats * mu], [8]),
+        dma.PatternAttr([mt, nt, beats, mu], [mu * n * 4, nu * 4, 8, n * 4]),
+    )
+    return True
 
 
 def _i32(value: int) -> int:
@@ -182,19 +276,19 @@ def _i32(value: int) -> int:
     return value - (1 << 32) if value >> 31 else value
 
 
-def dispatch_kernels(module: ModuleOp, cfg: ClusterConfig) -> list[str]:
+def dispatch_kernels(module: ModuleOp, cfg: ClusterConfig, layouts: bool = True) -> list[str]:
     """Dispatch what the accelerators of `cfg` can run; returns what went where, as
     `operation@instance` per dispatched generic, in program order."""
-    candidates: dict[str, list[tuple[str, ConfigFn]]] = {}
+    candidates: dict[str, list[Target]] = {}
     for inst in cfg.accelerators:
         try:
             desc = accelerators.get(inst.kind)
         except KeyError as e:
             raise DiagnosticException(f"dispatch-kernels: {e.args[0]}") from None
         for operation in desc.kernels:
-            fn = _configurator(inst.kind, operation)
-            if fn is not None:
-                candidates.setdefault(operation, []).append((inst.name, fn))
+            target = _target(inst.kind, inst.name, operation)
+            if target is not None:
+                candidates.setdefault(operation, []).append(target)
     if not candidates:
         return []
     declare_accelerators(module, cfg)
@@ -206,7 +300,12 @@ def dispatch_kernels(module: ModuleOp, cfg: ClusterConfig) -> list[str]:
             job = match_job(g)
             if job is None or job.operation not in candidates:
                 continue
-            name, configure = candidates[job.operation][0]
+            target = candidates[job.operation][0]
+            name = target.instance
+            configure = target.row_major
+            if layouts and use_tiled_layouts(g, job, target):
+                assert target.tiled is not None
+                configure = target.tiled
             try:
                 values = configure(
                     job.m,
@@ -245,9 +344,12 @@ class DispatchKernels(ModulePass):
     config: str = ""
     """Path of the cluster configuration YAML; empty: the default configuration."""
 
+    layouts: bool = True
+    """Use the accelerator's tiled layouts when the DMA can produce them."""
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         try:
             cfg = load_config(self.config or None)
         except ConfigError as e:
             raise DiagnosticException(f"dispatch-kernels: {e}") from None
-        dispatch_kernels(op, cfg)
+        dispatch_kernels(op, cfg, self.layouts)

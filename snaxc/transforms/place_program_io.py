@@ -4,7 +4,8 @@ A compiled program's inputs and outputs live in L3, where the runtime writes and
 them; the core and the accelerators work on L1 (TCDM) copies. For the entry function
 (bufferized, results turned into trailing out-parameters), this pass
 
-- places every argument at a static L3 offset and a static L1 offset (64-byte aligned),
+- places every argument at a static L3 offset (64-byte aligned) and a static L1 offset
+  (consecutive buffers 128 bytes apart modulo 256, see `_L1Allocator`),
 - copies the inputs from L3 to L1 with the DMA at the start and the outputs back at the
   end (the out-parameters of a function imported from tensors; for a function on
   memrefs, every argument its body writes),
@@ -66,6 +67,25 @@ def size_bytes(t: MemRefType) -> int:
 
 def _align(x: int) -> int:
     return (x + ALIGN - 1) // ALIGN * ALIGN
+
+
+class _L1Allocator:
+    """Bump allocation in L1. Consecutive buffers start 128 bytes apart modulo 256 (half
+    the banks of the default TCDM): streams walking two buffers in lock step then use
+    disjoint banks instead of colliding on every access."""
+
+    def __init__(self) -> None:
+        self.end = 0
+        self.count = 0
+
+    def take(self, nbytes: int) -> int:
+        skew = 128 * (self.count % 2)
+        start = (self.end + 255) // 256 * 256 + skew
+        if start - 256 >= self.end:
+            start -= 256
+        self.end = start + nbytes
+        self.count += 1
+        return start
 
 
 def _in_space(t: MemRefType, space: snax.MemorySpaceAttr) -> MemRefType:
@@ -144,7 +164,7 @@ class PlaceProgramIo(ModulePass):
             n_inputs = attr.value.data
 
         l3_off = 0
-        l1_off = 0
+        l1 = _L1Allocator()
         first = block.first_op
         assert first is not None
         io: list[Attribute] = []
@@ -155,8 +175,8 @@ class PlaceProgramIo(ModulePass):
             assert isinstance(t, MemRefType)
             nbytes = size_bytes(t)
             l3 = snax.StaticAllocOp(l3_off, _in_space(t, snax.L3))
-            l1 = snax.StaticAllocOp(l1_off, _in_space(t, snax.L1))
-            Rewriter.insert_op([l3, l1], InsertPoint.before(first))
+            l1_buf = snax.StaticAllocOp(l1.take(nbytes), _in_space(t, snax.L1))
+            Rewriter.insert_op([l3, l1_buf], InsertPoint.before(first))
             is_input = i < n_inputs
             is_output = not is_input or (not from_tensors and _is_written(a))
             role = "inout" if is_input and is_output else "input" if is_input else "output"
@@ -173,14 +193,13 @@ class PlaceProgramIo(ModulePass):
                 )
             )
             if is_input:
-                start = contiguous_copy(l3.result, l1.result, nbytes)
+                start = contiguous_copy(l3.result, l1_buf.result, nbytes)
                 Rewriter.insert_op(start, InsertPoint.before(first))
                 in_tokens.append(start.token)
             if is_output:
-                outputs.append((l1.result, l3.result, nbytes))
-            a.replace_all_uses_with(l1.result)
+                outputs.append((l1_buf.result, l3.result, nbytes))
+            a.replace_all_uses_with(l1_buf.result)
             l3_off = _align(l3_off + nbytes)
-            l1_off = _align(l1_off + nbytes)
         if in_tokens:
             Rewriter.insert_op(dma.WaitOp(in_tokens), InsertPoint.before(first))
 
@@ -191,15 +210,14 @@ class PlaceProgramIo(ModulePass):
                 raise DiagnosticException(
                     "place-program-io: dynamically sized buffers are not supported"
                 )
-            static = snax.StaticAllocOp(l1_off, _in_space(t, snax.L1))
+            static = snax.StaticAllocOp(l1.take(size_bytes(t)), _in_space(t, snax.L1))
             Rewriter.replace_op(alloc, static)
-            l1_off = _align(l1_off + size_bytes(t))
         for dealloc in [o for o in f.walk() if isinstance(o, memref.DeallocOp)]:
             Rewriter.erase_op(dealloc)
 
-        if l1_off > self.l1_bytes:
+        if l1.end > self.l1_bytes:
             raise DiagnosticException(
-                f"place-program-io: the program's buffers need {l1_off} bytes of L1 at once, "
+                f"place-program-io: the program's buffers need {l1.end} bytes of L1 at once, "
                 f"the TCDM has {self.l1_bytes} (tiling is not implemented yet)"
             )
         if l3_off > self.l3_bytes:

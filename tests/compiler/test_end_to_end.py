@@ -38,6 +38,8 @@ def run_mlir(
     if m.counters_symbol:
         words = np.frombuffer(sim.read_symbol(m.counters_symbol), dtype="<u4")
         run_mlir.last_busy = dict(zip(m.accelerators, words[0::2].tolist(), strict=True))
+        run_mlir.last_stall = dict(zip(m.accelerators, words[1::2].tolist(), strict=True))
+    run_mlir.last_counters = run.counters
     assert run.counters["dma_bytes_read"] == sum(t.nbytes for t in m.inputs) + sum(
         t.nbytes for t in m.outputs
     )
@@ -207,9 +209,12 @@ def test_matmul_runs_on_gemm(tmp_path: Path, acc_cfg, acc_model):
     # 98304 MACs at 512 per cycle take 192 cycles; with the DMA in and out and the
     # configuration, far below the ~1 M cycles the core needs.
     assert run_mlir.last_cycles < 3000, run_mlir.last_cycles
-    # The GeMM's own counter: at least the 192 compute cycles, within the run.
+    # The GeMM's own counter: at least the 192 compute cycles, within the run. The DMA
+    # brought A and B in the accelerator's tiled layouts: no bank conflicts, no stalls.
     busy = run_mlir.last_busy
     assert 192 <= busy["gemm0"] < run_mlir.last_cycles and busy["simd0"] == 0, busy
+    assert run_mlir.last_stall["gemm0"] == 0, run_mlir.last_stall
+    assert run_mlir.last_counters["tcdm_bank_conflicts"] == 0, run_mlir.last_counters
 
 
 def test_matmul_accumulates_onto_input_on_gemm(tmp_path: Path, acc_cfg, acc_model):

@@ -27,7 +27,7 @@
 // CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0 : i32
 // CHECK-NEXT: func.return %[[ZERO]] : i32
 
-// SMALL: place-program-io: the program's buffers need 512 bytes of L1 at once, the TCDM has 256
+// SMALL: place-program-io: the program's buffers need 484 bytes of L1 at once, the TCDM has 256
 #id = affine_map<(d0) -> (d0)>
 func.func @add(%x: memref<100xi8>, %y: memref<100xi8>, %z: memref<100xi8>) attributes {snaxc.num_inputs = 2 : i64} {
   %tmp = memref.alloc() : memref<100xi8>
