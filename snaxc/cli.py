@@ -209,9 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="compile an MLIR file into a program package for the cluster",
         description=(
             "Compile INPUT (MLIR: linalg named ops or linalg.generic, on tensors or memrefs) "
-            "for the cluster described by --config. OUTDIR receives program.elf (the control "
-            "program), the L3 image of constants and manifest.json (inputs and outputs with "
-            "names, shapes, dtypes and addresses; the configuration hash)."
+            "for the cluster described by --config. Matmuls go to an accelerator of the "
+            "cluster that runs them; everything else runs as loops on the control core. "
+            "OUTDIR receives program.elf (the control program with its constants), "
+            "program.ll (its LLVM IR) and manifest.json (inputs and outputs with names, "
+            "shapes, dtypes and L3 addresses; the configuration and its hash; what runs "
+            "where). The whole working set must fit the TCDM: tiling is not implemented yet."
         ),
     )
     c.add_argument("input", metavar="INPUT", help="the .mlir file to compile")
@@ -242,8 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Load the package in OUTDIR (from 'snaxc compile') into the Verilator-simulated "
             "cluster, write the input arrays from --inputs, run, and save the outputs to -o. "
-            "Prints the cycle count and the accelerator utilization from the hardware "
-            "performance counters."
+            "Prints the cycle count, the DMA traffic and each accelerator's busy and stall "
+            "cycles (its utilization) from the hardware counters."
         ),
     )
     r.add_argument("package", metavar="OUTDIR", help="directory written by 'snaxc compile'")
