@@ -47,22 +47,27 @@ module snax_csr_manager #(
   localparam logic [11:0] RegCfg         = 12'h100;
   localparam int unsigned PtrW = QueueDepth > 1 ? $clog2(QueueDepth) : 1;
   localparam int unsigned CntW = $clog2(QueueDepth + 1);
+  localparam int unsigned SelW = NumCfgRegs > 1 ? $clog2(NumCfgRegs) : 1;
 
   // Shadow registers -------------------------------------------------------------------------
 
-  logic [NumCfgRegs-1:0][31:0] shadow_q;
+  // Shadow registers and queue entries are unpacked arrays: writing one word (or one entry)
+  // then costs one word in simulation, not a copy of the whole set.
+  logic [31:0]                 shadow_q [NumCfgRegs];
   logic [31:0]                 bit_mask;
   logic                        is_cfg, is_launch;
   logic [9:0]                  cfg_idx;
+  logic [SelW-1:0]             cfg_sel;  // cfg_idx, when it is a configuration register
 
   assign cfg_idx   = reg_addr_i[11:2] - 10'(RegCfg >> 2);
   assign is_cfg    = reg_addr_i >= RegCfg && 32'(cfg_idx) < NumCfgRegs;
+  assign cfg_sel   = cfg_idx[SelW-1:0];
   assign is_launch = reg_addr_i[11:2] == RegLaunch[11:2];
   assign bit_mask  = {{8{reg_be_i[3]}}, {8{reg_be_i[2]}}, {8{reg_be_i[1]}}, {8{reg_be_i[0]}}};
 
   // Launch queue -----------------------------------------------------------------------------
 
-  logic [QueueDepth-1:0][NumCfgRegs-1:0][31:0] queue_q;
+  logic [31:0]     queue_q [QueueDepth][NumCfgRegs];
   logic [PtrW-1:0] head_q, tail_q;
   logic [CntW-1:0] count_q;
   logic            active_q, start_q;
@@ -87,7 +92,7 @@ module snax_csr_manager #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      shadow_q <= '0;
+      for (int unsigned i = 0; i < NumCfgRegs; i++) shadow_q[i] <= '0;
       cfg_o    <= '0;
       head_q   <= '0;
       tail_q   <= '0;
@@ -96,17 +101,17 @@ module snax_csr_manager #(
       start_q  <= 1'b0;
     end else begin
       if (reg_gnt_o && reg_we_i && is_cfg) begin
-        shadow_q[cfg_idx] <= (shadow_q[cfg_idx] & ~bit_mask) | (reg_wdata_i & bit_mask);
+        shadow_q[cfg_sel] <= (shadow_q[cfg_sel] & ~bit_mask) | (reg_wdata_i & bit_mask);
       end
       start_q <= 1'b0;
       if (complete) active_q <= 1'b0;
       if (pop) begin
-        cfg_o    <= queue_q[head_q];
+        for (int unsigned i = 0; i < NumCfgRegs; i++) cfg_o[i] <= queue_q[head_q][i];
         head_q   <= incr(head_q);
         active_q <= 1'b1;
         start_q  <= 1'b1;
       end else if (bypass) begin
-        cfg_o    <= shadow_q;
+        for (int unsigned i = 0; i < NumCfgRegs; i++) cfg_o[i] <= shadow_q[i];
         active_q <= 1'b1;
         start_q  <= 1'b1;
       end
@@ -116,7 +121,9 @@ module snax_csr_manager #(
   end
 
   always_ff @(posedge clk_i) begin
-    if (push) queue_q[tail_q] <= shadow_q;
+    if (push) begin
+      for (int unsigned i = 0; i < NumCfgRegs; i++) queue_q[tail_q][i] <= shadow_q[i];
+    end
   end
 
   assign start_o = start_q;
@@ -157,7 +164,7 @@ module snax_csr_manager #(
       RegStallCycles[11:2]: rdata_d = stall_cycles_q;
       default: begin
         if (is_cfg) begin
-          rdata_d = shadow_q[cfg_idx];
+          rdata_d = shadow_q[cfg_sel];
         end else if (reg_addr_i >= RegStrStall && 32'(str_idx) < NumStreamers) begin
           rdata_d = str_stall_q[str_idx];
         end

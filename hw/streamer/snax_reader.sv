@@ -153,15 +153,22 @@ module snax_reader #(
       .count_o(fifo_count[p])
     );
 
-    `SNAX_ASSERT(ReadDataOnlyWhenRequested, tcdm_rvalid_i[p] == inflight_q[p])
-    `SNAX_ASSERT(AddrInTcdm, tcdm_req_o[p] |->
-        (tcdm_addr_o[p] >= TcdmBase && tcdm_addr_o[p] - TcdmBase < TcdmBytes &&
-         tcdm_addr_o[p][2:0] == 3'b0))
   end
 
   assign valid_o = &fifo_valid;
   assign busy_o  = agu_active || (|fifo_valid) || (|inflight_q);
 
+  // Every port's address lies in the TCDM and is 8-byte aligned (one check for all ports).
+  logic [NumPorts-1:0] addr_bad;
+  always_comb begin
+    for (int unsigned p = 0; p < NumPorts; p++) begin
+      addr_bad[p] = tcdm_req_o[p] && (tcdm_addr_o[p] < TcdmBase ||
+                    tcdm_addr_o[p] - TcdmBase >= TcdmBytes || tcdm_addr_o[p][2:0] != 3'b0);
+    end
+  end
+
+  `SNAX_ASSERT(AddrInTcdm, addr_bad == '0)
+  `SNAX_ASSERT(ReadDataOnlyWhenRequested, tcdm_rvalid_i == inflight_q)
   `SNAX_ASSERT(NoStartWhileBusy, start_i |-> !busy_o)
   `SNAX_ASSERT(FifoNeverOverflows, !(|(fifo_full & tcdm_rvalid_i)))
 

@@ -22,7 +22,8 @@ module snax_stream_fifo #(
 
   localparam int unsigned PtrW = Depth > 1 ? $clog2(Depth) : 1;
 
-  logic [Depth-1:0][Width-1:0] mem_q;
+  // Unpacked, so that writing one entry does not copy the whole array in simulation.
+  logic [Width-1:0]            mem_q [Depth];
   logic [PtrW-1:0]             rd_ptr_q, wr_ptr_q;
   logic [CntW-1:0]             count_q;
   logic                        empty, bypass, do_push, do_pop;

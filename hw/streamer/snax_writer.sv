@@ -148,12 +148,16 @@ module snax_writer #(
   logic unused;
   assign unused = ^{tcdm_rdata_i, beat_count};
 
-  for (genvar p = 0; p < NumPorts; p++) begin : gen_port
-    `SNAX_ASSERT(AddrInTcdm, tcdm_req_o[p] |->
-        (tcdm_addr_o[p] >= TcdmBase && tcdm_addr_o[p] - TcdmBase < TcdmBytes &&
-         tcdm_addr_o[p][2:0] == 3'b0))
+  // Every port's address lies in the TCDM and is 8-byte aligned (one check for all ports).
+  logic [NumPorts-1:0] addr_bad;
+  always_comb begin
+    for (int unsigned p = 0; p < NumPorts; p++) begin
+      addr_bad[p] = tcdm_req_o[p] && (tcdm_addr_o[p] < TcdmBase ||
+                    tcdm_addr_o[p] - TcdmBase >= TcdmBytes || tcdm_addr_o[p][2:0] != 3'b0);
+    end
   end
 
+  `SNAX_ASSERT(AddrInTcdm, addr_bad == '0)
   `SNAX_ASSERT(NoStartWhileBusy, start_i |-> !busy_o)
   `SNAX_ASSERT(NoBeatBeyondPattern, beat_valid |-> agu_valid)
   `SNAX_ASSERT(WritesGetNoResponse, tcdm_rvalid_i == '0)

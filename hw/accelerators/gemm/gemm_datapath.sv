@@ -101,10 +101,13 @@ module gemm_datapath
     return r;
   endfunction
 
-  function automatic tile_t add_tiles(tile_t x, tile_t y);
+  // x + the collected C tile (beat i, word m: C[m][2i], C[m][2i + 1]).
+  function automatic tile_t add_c(tile_t x);
     tile_t r;
     for (int unsigned m = 0; m < Mu; m++) begin
-      for (int unsigned n = 0; n < Nu; n++) r[m][n] = x[m][n] + y[m][n];
+      for (int unsigned n = 0; n < Nu; n++) begin
+        r[m][n] = x[m][n] + c_beats_q[n / 2][m][32 * (n % 2) +: 32];
+      end
     end
     return r;
   endfunction
@@ -126,7 +129,8 @@ module gemm_datapath
   logic                    busy_q;
   logic [15:0]             k_cnt_q;
   logic [31:0]             mac_tiles_q, out_tiles_q;
-  tile_t                   acc_q, out_q, c_buf_q;
+  tile_t                   acc_q, out_q;
+  logic [CPorts-1:0][63:0] c_beats_q [Int32Beats];  // the C tile, as it arrived
   logic                    out_valid_q, out8_valid_q;
   logic [DPorts-1:0][63:0] out8_q;
   logic [1:0]              out_beat_q;
@@ -174,7 +178,6 @@ module gemm_datapath
       out_tiles_q  <= '0;
       acc_q        <= '0;
       out_q        <= '0;
-      c_buf_q      <= '0;
       out8_q       <= '0;
       out_valid_q  <= 1'b0;
       out8_valid_q <= 1'b0;
@@ -190,13 +193,7 @@ module gemm_datapath
       out_beat_q   <= '0;
       c_cnt_q      <= '0;
     end else begin
-      if (c_take) begin
-        for (int unsigned m = 0; m < Mu; m++) begin
-          c_buf_q[m][2 * c_cnt_q]     <= c_data_i[m][31:0];
-          c_buf_q[m][2 * c_cnt_q + 1] <= c_data_i[m][63:32];
-        end
-        c_cnt_q <= c_cnt_q + 1'b1;
-      end
+      if (c_take) c_cnt_q <= c_cnt_q + 1'b1;
       // Output handshakes.
       if (d_fire && !out_int8) out_beat_q <= tile_written ? '0 : out_beat_q + 1'b1;
       if (tile_written) out_tiles_q <= out_tiles_q + 1;
@@ -209,8 +206,13 @@ module gemm_datapath
       // The array.
       if (fire) begin
         if (last_k) begin
-          out_q <= add_tiles(mac(k_cnt_q == '0 ? '0 : acc_q, a_data_i, b_data_i, a_zp, b_zp,
-                                 b_transposed), c_en ? c_buf_q : '0);
+          if (c_en) begin
+            out_q <= add_c(mac(k_cnt_q == '0 ? '0 : acc_q, a_data_i, b_data_i, a_zp, b_zp,
+                               b_transposed));
+          end else begin
+            out_q <= mac(k_cnt_q == '0 ? '0 : acc_q, a_data_i, b_data_i, a_zp, b_zp,
+                         b_transposed);
+          end
           out_valid_q <= 1'b1;
           mac_tiles_q <= mac_tiles_q + 1;
           k_cnt_q     <= '0;
@@ -223,6 +225,11 @@ module gemm_datapath
       end
       if (busy_q && out_tiles_q == mn_tiles) busy_q <= 1'b0;
     end
+  end
+
+  // The C beats (no reset: only read after they have been written).
+  always_ff @(posedge clk_i) begin
+    if (c_take) c_beats_q[c_cnt_q[1:0]] <= c_data_i;
   end
 
   // Done as soon as the last tile has left for the writer.
