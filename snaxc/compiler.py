@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import AnyFloat, ModuleOp
 from xdsl.dialects.linalg.ops import GenericOp
+from xdsl.ir import Attribute
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
@@ -110,6 +111,29 @@ def core_kernels(module: ModuleOp) -> list[str]:
     return names
 
 
+def _float_type(t) -> Attribute | None:
+    """The floating-point type `t` is or contains (memrefs, tensors), if any."""
+    elem = getattr(t, "element_type", t)
+    return elem if isinstance(elem, AnyFloat) else None
+
+
+def check_dtypes(module: ModuleOp, src: Path) -> None:
+    """Reject floating point: the control core (RV32IM) has no FPU and the runtime no soft
+    float, and no accelerator computes in floating point."""
+    for op in module.walk():
+        for v in (*op.results, *op.operands):
+            ft = _float_type(v.type)
+            if ft is not None:
+                where = op.name
+                parent = op.parent_op()
+                if isinstance(parent, GenericOp):
+                    where = f"a linalg.generic ({op.name})"
+                raise SnaxcError(
+                    f"{src}: unsupported dtype {ft} in {where}: snaxc compiles integer "
+                    "(int8/int32) programs; quantize the model first"
+                )
+
+
 @dataclass
 class CompileResult:
     outdir: Path
@@ -123,6 +147,7 @@ def compile_file(
     dump = dump or (lambda stage, module: None)
     module = import_mlir(src, bufferize=True)
     dump("import", module)
+    check_dtypes(module, src)
     ctx = snaxc_context()
     on_core: list[str] = []
     dispatched: list[str] = []
