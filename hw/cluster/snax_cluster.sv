@@ -8,6 +8,7 @@
 //                                    └─▶ accelerator register windows
 //   snax_dma ── read ports ─▶ TCDM 1..P, write ports ─▶ TCDM P+1..2P, ─▶ L3 port
 //   snax_accelerators ── streamer ports ─▶ TCDM 2P+1..
+//
 // Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
 // prim_assert.sv macros compile to nothing under Verilator.
 

@@ -2,6 +2,7 @@
 // output, cycle counter, trap report, and read access to the performance counters at
 // offset 0x100 + 8·i. Register port with the Ibex data-bus protocol (always granted,
 // response one cycle after the grant); the cluster decoder only routes mapped offsets here.
+//
 // Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
 // prim_assert.sv macros compile to nothing under Verilator.
 

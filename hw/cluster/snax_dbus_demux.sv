@@ -5,6 +5,7 @@
 //
 // Every target answers exactly one cycle after its grant (reads and writes), so responses
 // come back in request order and the response mux is an OR of the target responses.
+//
 // Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
 // prim_assert.sv macros compile to nothing under Verilator.
 

@@ -3,6 +3,7 @@
 // shifted accordingly. The TCDM answers reads one cycle after the grant and gives no write
 // response; Ibex needs `rvalid` for stores as well, so the adapter generates it, keeping
 // the "response exactly one cycle after the grant" rule of the core's targets.
+//
 // Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
 // prim_assert.sv macros compile to nothing under Verilator.
 

@@ -1,6 +1,7 @@
 // Control core of the cluster: lowRISC Ibex configured as RV32IM (multiplier from the
 // cluster configuration), no PMP, no instruction cache, no debug module, no interrupts.
 // Boot address 0: the reset PC is 0x80 and the trap vector table sits at 0x00.
+//
 // Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
 // prim_assert.sv macros compile to nothing under Verilator.
 

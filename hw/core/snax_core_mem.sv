@@ -5,6 +5,7 @@
 //   - data port (read/write with byte enables; already decoded to this memory),
 //   - host backdoor port (word access used by the simulation harness to load programs and
 //     read results).
+//
 // Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
 // prim_assert.sv macros compile to nothing under Verilator.
 
