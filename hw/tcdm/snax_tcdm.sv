@@ -9,9 +9,12 @@
 // Arbitration: each bank grants at most one request per cycle. Among its requesters it grants
 // the first port at or above its priority pointer (wrapping around); after a grant the pointer
 // moves just above the winner. A port that keeps requesting therefore waits at most
-// NumPorts - 1 grants of its bank. The arbiter is written directly on bit vectors (mask,
-// isolate lowest set bit) rather than with prim_arbiter_tree: with ~100 ports this keeps the
-// simulation model down to a handful of wide-word operations per bank.
+// NumPorts - 1 grants of its bank.
+//
+// Written for simulation speed (Verilator), since every accelerator port adds a master: the
+// arbiters work on bit vectors (mask, isolate the lowest set bit) instead of
+// prim_arbiter_tree, only banks that are requested are arbitrated, an idle cycle skips
+// everything, and the address checks are vector assertions.
 module snax_tcdm import snax_cluster_cfg_pkg::*; #(
   parameter int unsigned NumPorts = 17
 ) (
@@ -36,8 +39,8 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
 
   // Address decode ---------------------------------------------------------------------------
 
-  logic [NumPorts-1:0][BankW-1:0] port_bank;
-  logic [NumPorts-1:0][RowW-1:0]  port_row;
+  logic [BankW-1:0] port_bank [NumPorts];
+  logic [RowW-1:0]  port_row  [NumPorts];
 
   // TcdmBase is aligned to TcdmBytes (checked below), so the bank and row are address bits.
   always_comb begin
@@ -50,45 +53,71 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
   // Per-bank round-robin arbitration and SRAM --------------------------------------------------
   //
   // Work per cycle is O(NumPorts + NumBanks), not O(NumPorts * NumBanks): each port drops its
-  // request into its bank's request vector, each bank picks a winner with a few vector
-  // operations, and each granted port drives its bank's inputs. Per-bank signals are unpacked
-  // arrays so that indexing them by a port's bank is a plain array access in simulation.
+  // request into its bank's request vector, each requested bank picks a winner with a few
+  // vector operations, and each granted port drives its bank's inputs. Per-bank signals are
+  // unpacked arrays so that indexing them by a port's bank is a plain array access.
 
+  logic [NumPorts-1:0] prio_mask_q [NumBanks];  // per bank: the ports at or above its pointer
   logic [NumPorts-1:0] bank_req    [NumBanks];
   logic [NumPorts-1:0] bank_winner [NumBanks];  // one-hot (or zero) winner of each bank
-  logic                bank_en     [NumBanks];
-  logic                bank_we     [NumBanks];
+  logic [NumBanks-1:0] bank_en, bank_we;
   logic [RowW-1:0]     bank_row    [NumBanks];
   logic [7:0]          bank_be     [NumBanks];
   logic [63:0]         bank_wdata  [NumBanks];
   logic [63:0]         bank_rdata  [NumBanks];
 
   always_comb begin
-    for (int unsigned b = 0; b < NumBanks; b++) bank_req[b] = '0;
-    for (int unsigned p = 0; p < NumPorts; p++) begin
-      if (req_i[p]) bank_req[port_bank[p]][p] = 1'b1;
+    logic [NumPorts-1:0] masked, pick;
+    masked  = '0;
+    pick    = '0;
+    gnt_o   = '0;
+    bank_en = '0;
+    bank_we = '0;
+    for (int unsigned b = 0; b < NumBanks; b++) begin
+      bank_req[b]    = '0;
+      bank_winner[b] = '0;
+      bank_row[b]    = '0;
+      bank_be[b]     = '0;
+      bank_wdata[b]  = '0;
+    end
+    if (req_i != '0) begin  // idle cycles end here
+      for (int unsigned p = 0; p < NumPorts; p++) begin
+        if (req_i[p]) bank_req[port_bank[p]][p] = 1'b1;
+      end
+      // Arbitrate each requested bank once: the first requester at or above the pointer,
+      // else the first requester.
+      for (int unsigned p = 0; p < NumPorts; p++) begin
+        if (req_i[p] && !bank_en[port_bank[p]]) begin
+          masked = bank_req[port_bank[p]] & prio_mask_q[port_bank[p]];
+          pick   = (masked != '0) ? masked : bank_req[port_bank[p]];
+          bank_winner[port_bank[p]] = pick & (~pick + 1'b1);  // isolate the lowest set bit
+          bank_en[port_bank[p]]     = 1'b1;
+          gnt_o |= bank_winner[port_bank[p]];
+        end
+      end
+      for (int unsigned p = 0; p < NumPorts; p++) begin
+        if (gnt_o[p]) begin
+          bank_we[port_bank[p]]    = we_i[p];
+          bank_row[port_bank[p]]   = port_row[p];
+          bank_be[port_bank[p]]    = be_i[p];
+          bank_wdata[port_bank[p]] = wdata_i[p];
+        end
+      end
+    end
+  end
+
+  // After a grant, a bank's pointer moves just above the winner (to port 0 after the last).
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      for (int unsigned b = 0; b < NumBanks; b++) prio_mask_q[b] <= '1;
+    end else if (bank_en != '0) begin
+      for (int unsigned b = 0; b < NumBanks; b++) begin
+        if (bank_en[b]) prio_mask_q[b] <= ~(bank_winner[b] | (bank_winner[b] - 1'b1));
+      end
     end
   end
 
   for (genvar b = 0; b < NumBanks; b++) begin : gen_bank
-    logic [NumPorts-1:0] masked_req, pick_from, winner;
-    logic [NumPorts-1:0] prio_mask_d, prio_mask_q;  // ports at or above the pointer
-
-    always_comb begin
-      masked_req = bank_req[b] & prio_mask_q;
-      pick_from  = (masked_req != '0) ? masked_req : bank_req[b];
-      winner     = pick_from & (~pick_from + 1'b1);  // isolate the lowest set bit
-      // Next time, start just above the winner (all ports again after the highest one).
-      prio_mask_d = (winner != '0) ? ~(winner | (winner - 1'b1)) : prio_mask_q;
-    end
-
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) prio_mask_q <= '1;
-      else         prio_mask_q <= prio_mask_d;
-    end
-
-    assign bank_winner[b] = winner;
-
     snax_tcdm_bank #(
       .Rows (Rows),
       .Width(BankWidth)
@@ -101,50 +130,22 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
       .wdata_i(bank_wdata[b]),
       .rdata_o(bank_rdata[b])
     );
-
-    // A bank grants at most one master per cycle.
-    BankGrantOnehot: assert property (@(posedge clk_i) disable iff (!rst_ni)
-        $onehot0(winner))
-      else $error("TCDM bank %0d granted several ports: %b", b, winner);
-  end
-
-  // Grants; each granted port drives its bank.
-  always_comb begin
-    gnt_o = '0;
-    for (int unsigned b = 0; b < NumBanks; b++) gnt_o |= bank_winner[b];
-  end
-
-  always_comb begin
-    for (int unsigned b = 0; b < NumBanks; b++) begin
-      bank_en[b]    = 1'b0;
-      bank_we[b]    = 1'b0;
-      bank_row[b]   = '0;
-      bank_be[b]    = '0;
-      bank_wdata[b] = '0;
-    end
-    for (int unsigned p = 0; p < NumPorts; p++) begin
-      if (gnt_o[p]) begin
-        bank_en[port_bank[p]]    = 1'b1;
-        bank_we[port_bank[p]]    = we_i[p];
-        bank_row[port_bank[p]]   = port_row[p];
-        bank_be[port_bank[p]]    = be_i[p];
-        bank_wdata[port_bank[p]] = wdata_i[p];
-      end
-    end
   end
 
   // Responses, conflicts ---------------------------------------------------------------------
 
-  logic [NumPorts-1:0]            rvalid_q;
-  logic [NumPorts-1:0][BankW-1:0] rsp_bank_q;
+  logic [NumPorts-1:0] rvalid_q;
+  logic [BankW-1:0]    rsp_bank_q [NumPorts];  // bank of each port's last read
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      rvalid_q   <= '0;
-      rsp_bank_q <= '0;
+      rvalid_q <= '0;
+      for (int unsigned p = 0; p < NumPorts; p++) rsp_bank_q[p] <= '0;
     end else begin
-      rvalid_q   <= gnt_o & ~we_i;
-      rsp_bank_q <= port_bank;
+      rvalid_q <= gnt_o & ~we_i;
+      for (int unsigned p = 0; p < NumPorts; p++) begin
+        if (gnt_o[p] && !we_i[p]) rsp_bank_q[p] <= port_bank[p];
+      end
     end
   end
 
@@ -170,14 +171,25 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
     $fatal(1, "snax_tcdm: TcdmBytes must be a whole number of rows across all banks");
   end
 
-  for (genvar p = 0; p < NumPorts; p++) begin : gen_port_asserts
-    AddrInRange: assert property (@(posedge clk_i) disable iff (!rst_ni)
-        req_i[p] |-> (addr_i[p] - TcdmBase) < TcdmBytes)
-      else $error("TCDM port %0d: address 0x%08x outside the TCDM", p, addr_i[p]);
-    AddrAligned: assert property (@(posedge clk_i) disable iff (!rst_ni)
-        req_i[p] |-> addr_i[p][OffW-1:0] == '0)
-      else $error("TCDM port %0d: address 0x%08x not %0d-byte aligned", p, addr_i[p],
-                  BankBytes);
+  // Address checks as vectors: one assertion each for all ports keeps them cheap to simulate.
+  logic [NumPorts-1:0] addr_outside, addr_unaligned;
+  always_comb begin
+    for (int unsigned p = 0; p < NumPorts; p++) begin
+      addr_outside[p]   = (addr_i[p] - TcdmBase) >= TcdmBytes;
+      addr_unaligned[p] = addr_i[p][OffW-1:0] != '0;
+    end
   end
+
+  AddrInRange: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (req_i & addr_outside) == '0)
+    else $error("TCDM: address outside the TCDM requested by ports %b (bit p = port p)",
+                req_i & addr_outside);
+  AddrAligned: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (req_i & addr_unaligned) == '0)
+    else $error("TCDM: address not %0d-byte aligned requested by ports %b (bit p = port p)",
+                BankBytes, req_i & addr_unaligned);
+  GrantOnlyRequests: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (gnt_o & ~req_i) == '0)
+    else $error("TCDM: grant without a request: %b", gnt_o & ~req_i);
 
 endmodule
