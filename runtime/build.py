@@ -13,6 +13,7 @@ never see a half-built one.
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import hashlib
 import json
@@ -26,7 +27,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 from snaxc import hw
-from snaxc.config import ClusterConfig
+from snaxc.config import ClusterConfig, ConfigError, load_config
+from snaxc.errors import SnaxcError
 from snaxc.hwgen import generated_sources
 
 HARNESS = Path(__file__).resolve().parent / "sim" / "harness.cpp"
@@ -40,7 +42,7 @@ _CXX_FLAGS = ("-fPIC", "-DVL_USER_FATAL", "-DVL_USER_STOP")
 _OPT_FLAGS = ("OPT_FAST=-O2", "OPT_SLOW=-O0")
 
 
-class ModelBuildError(RuntimeError):
+class ModelBuildError(SnaxcError, RuntimeError):
     """Verilator or the C++ compiler failed; the message names the log file."""
 
 
@@ -180,3 +182,25 @@ def build_model(cfg: ClusterConfig, trace: bool = False) -> Path:
         os.rename(work, final)
         _progress(f" {dt:.0f} s" if interactive else f"built {what} in {dt:.0f} s")
     return lib
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m snaxc.runtime.build`: build (or find) the model of a configuration."""
+    ap = argparse.ArgumentParser(
+        prog="python -m snaxc.runtime.build",
+        description="Build the Verilator model of a cluster configuration into the model "
+        "cache (or find it there) and print the path of its shared library.",
+    )
+    ap.add_argument("--config", help="cluster configuration YAML (default: the default one)")
+    ap.add_argument("--trace", action="store_true", help="the waveform-capable (VCD) model")
+    args = ap.parse_args(argv)
+    try:
+        print(build_model(load_config(args.config), trace=args.trace))
+    except (ConfigError, SnaxcError) as e:
+        print(f"snaxc.runtime.build: error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

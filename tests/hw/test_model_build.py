@@ -69,3 +69,9 @@ def test_failed_build_is_one_line_with_the_log(cfg, tmp_path, monkeypatch):
     assert "\n" not in msg and "see the log" in msg
     log = msg.rsplit("see the log: ", 1)[1]
     assert "broken.sv" in open(log).read()
+
+
+def test_command_line_reports_errors_in_one_line(tmp_path, capsys):
+    assert build.main(["--config", str(tmp_path / "missing.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot read configuration" in err
