@@ -155,6 +155,10 @@ def build_model(cfg: ClusterConfig, trace: bool = False) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building this very model
         if lib.exists():
             return lib
+        # Holding the lock, nobody else builds this key: anything left of an earlier attempt
+        # (a killed build, a model directory whose library was deleted) is stale.
+        for stale in [*root.glob(f".build-{key}-*"), final]:
+            shutil.rmtree(stale, ignore_errors=True)
         work = Path(tempfile.mkdtemp(prefix=f".build-{key}-", dir=root))
         log_path = work / "build.log"
         what = f"Verilator model for config '{cfg.name}'" + (" (with waveforms)" if trace else "")

@@ -35,8 +35,11 @@ _FAKE_BUILD = textwrap.dedent(
 )
 
 
-def test_concurrent_builds_happen_once(tmp_path):
+def test_concurrent_builds_happen_once(cfg, tmp_path):
     counter = tmp_path / "count"
+    # What a killed build leaves behind: cleaned up by the next build of the same model.
+    stale = tmp_path / "cache" / f".build-{build.model_key(cfg)}-killed"
+    (stale / "obj").mkdir(parents=True)
     env = {"SNAXC_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
     procs = [
         subprocess.Popen(
