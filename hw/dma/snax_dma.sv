@@ -164,7 +164,7 @@ module snax_dma
 
   always_comb begin
     reg_rdata = '0;
-    unique case (reg_addr_i)
+    if (reg_req_i && !reg_we_i) unique case (reg_addr_i)
       RegSrc:      reg_rdata = src_q;
       RegDst:      reg_rdata = dst_q;
       RegElemLog2: reg_rdata = 32'(elem_log2_q);
@@ -204,10 +204,15 @@ module snax_dma
   dma_side_t src_side, dst_side, rd_desc, wr_desc;
   logic      rdq_valid, rd_desc_pop;
 
-  assign src_side = '{base: src_q, elem_log2: elem_log2_q, bound: src_bound_q,
-                      stride: src_stride_q};
-  assign dst_side = '{base: dst_q, elem_log2: elem_log2_q, bound: dst_bound_q,
-                      stride: dst_stride_q};
+  // Assembled only for a START (simulation speed).
+  always_comb begin
+    src_side = '0;
+    dst_side = '0;
+    if (push_desc) begin
+      src_side = '{base: src_q, elem_log2: elem_log2_q, bound: src_bound_q, stride: src_stride_q};
+      dst_side = '{base: dst_q, elem_log2: elem_log2_q, bound: dst_bound_q, stride: dst_stride_q};
+    end
+  end
 
   // Read-after-write ordering between descriptors. Each descriptor is tagged at START with
   // the id (1-based START count) of the latest earlier descriptor, still unfinished, whose
@@ -224,14 +229,18 @@ module snax_dma
   logic        new_src_nonempty, new_dst_nonempty;
   logic [31:0] new_dep, rd_dep;
 
-  assign {new_src_lo, new_src_hi, new_src_nonempty} = side_range(src_side);
-  assign {new_dst_lo, new_dst_hi, new_dst_nonempty} = side_range(dst_side);
-
+  // Evaluated only in the cycle of a START (simulation speed).
   always_comb begin
     logic [31:0] best_age;
+    {new_src_lo, new_src_hi, new_src_nonempty} = '0;
+    {new_dst_lo, new_dst_hi, new_dst_nonempty} = '0;
     new_dep  = done_q;  // no dependency: already satisfied
     best_age = '0;
-    for (int unsigned k = 0; k < DmaQueueDepth; k++) begin
+    if (push_desc) begin
+      {new_src_lo, new_src_hi, new_src_nonempty} = side_range(src_side);
+      {new_dst_lo, new_dst_hi, new_dst_nonempty} = side_range(dst_side);
+    end
+    for (int unsigned k = 0; k < DmaQueueDepth && push_desc; k++) begin
       logic [31:0] age;  // > 0 while the descriptor is unfinished; larger = younger
       age = slot_id_q[k] - done_q;
       if (!age[31] && age != '0 && age > best_age && slot_nonempty_q[k] && new_src_nonempty &&
@@ -396,7 +405,7 @@ module snax_dma
   always_comb begin
     src_elems = 64'd1;
     dst_elems = 64'd1;
-    for (int unsigned d = 0; d < DmaDims; d++) begin
+    for (int unsigned d = 0; d < DmaDims && push_desc; d++) begin
       src_elems = src_elems * 64'(src_bound_q[d]);
       dst_elems = dst_elems * 64'(dst_bound_q[d]);
     end

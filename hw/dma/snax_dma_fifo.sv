@@ -42,7 +42,7 @@ module snax_dma_fifo #(
     if (push_i) mem_q[wr_ptr_q] <= data_i;
   end
 
-  assign data_o  = mem_q[rd_ptr_q];
+  assign data_o  = valid_o ? mem_q[rd_ptr_q] : '0;  // no copy while empty (simulation speed)
   assign valid_o = count_q != '0;
   assign full_o  = 32'(count_q) == Depth;
   assign count_o = count_q;

@@ -112,8 +112,11 @@ module snax_dma_reader
   end
 
   always_comb begin
-    for (int unsigned i = 0; i < DmaPorts; i++) begin
-      rmerged[i] = tcdm_rvalid_i[i] ? tcdm_rdata_i[i] : rbuf_q[i];
+    rmerged = '0;
+    if (pend_q) begin  // only needed when an element completes (simulation speed)
+      for (int unsigned i = 0; i < DmaPorts; i++) begin
+        rmerged[i] = tcdm_rvalid_i[i] ? tcdm_rdata_i[i] : rbuf_q[i];
+      end
     end
   end
 
@@ -149,17 +152,17 @@ module snax_dma_reader
   assign step       = tcdm_elem_done || l3_fire;
   assign desc_pop_o = (step && last) || (desc_valid_i && empty_desc);
 
+  // The 512-bit data path is only evaluated when something is pushed (simulation speed).
   logic [2:0] push_log2;
   always_comb begin
+    push_data_o = '0;
+    push_log2   = pend_log2_q;
     if (l3_rsp_valid_i) begin
       push_data_o = l3_rsp_rdata_i >> {meta_head[MetaW-1:3], 3'b000};
       push_log2   = meta_head[2:0];
-    end else if (pend_log2_q >= 3'd3) begin
-      push_data_o = rmerged;
-      push_log2   = pend_log2_q;
-    end else begin
-      push_data_o = DmaWidth'(rmerged[0] >> {pend_off_q, 3'b000});
-      push_log2   = pend_log2_q;
+    end else if (pend_q) begin
+      if (pend_log2_q >= 3'd3) push_data_o = rmerged;
+      else                     push_data_o = DmaWidth'(rmerged[0] >> {pend_off_q, 3'b000});
     end
   end
   assign push_o  = l3_rsp_valid_i || pend_q;

@@ -74,7 +74,11 @@ module snax_dma_writer
     for (int unsigned i = 0; i < DmaPorts; i++) begin
       tcdm_req_o[i]  = tcdm_go && word_mask[i] && !granted_q[i];
       tcdm_addr_o[i] = {addr[31:3], 3'b000} + 32'(8 * i);
-      if (desc_i.elem_log2 >= 3'd3) begin
+      tcdm_be_o[i]    = '0;
+      tcdm_wdata_o[i] = '0;
+      if (!tcdm_go) begin
+        // Nothing to write: skip the data path (simulation speed).
+      end else if (desc_i.elem_log2 >= 3'd3) begin
         tcdm_be_o[i]    = 8'hff;
         tcdm_wdata_o[i] = fifo_data_i[64*i +: 64];
       end else begin
@@ -96,8 +100,14 @@ module snax_dma_writer
 
   assign l3_valid_o = desc_valid_i && !empty_desc && dst_l3 && fifo_valid_i;
   assign l3_addr_o  = {addr[31:6], 6'b0};
-  assign l3_wdata_o = fifo_data_i << {addr[5:0], 3'b000};
-  assign l3_strb_o  = emask << addr[5:0];
+  always_comb begin
+    l3_wdata_o = '0;
+    l3_strb_o  = '0;
+    if (l3_valid_o) begin  // only shift 512 bits when there is a write (simulation speed)
+      l3_wdata_o = fifo_data_i << {addr[5:0], 3'b000};
+      l3_strb_o  = emask << addr[5:0];
+    end
+  end
 
   // Progress ---------------------------------------------------------------------------------
 
