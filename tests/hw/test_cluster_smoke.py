@@ -231,3 +231,22 @@ def test_waveform(cfg, elf, tmp_path):
     )
     rises = [ln for ln in text.splitlines() if ln == f"1{ident}"]
     assert len(rises) == 1  # exactly one character written
+
+
+def test_multiplier_configuration_reaches_the_core(cfg, elf, built_model):
+    """The same program on the configured single-cycle multiplier and on Ibex's slow
+    (iterative, shorter for small operands: ~8 extra cycles here) one: same result, many
+    more cycles."""
+    from snaxc.runtime.build import build_model
+
+    slow_cfg = replace(cfg, core=CoreConfig(mem_kib=cfg.core.mem_kib, multiplier="slow"))
+    iters = 500
+    results = []
+    for c, model in ((cfg, built_model), (slow_cfg, build_model(slow_cfg))):
+        with Simulator(c, model=model) as s:
+            s.load_elf(compile_program([PROGRAMS / "cluster_spin.c"], c))
+            s.write_symbol("iters", np.array([iters], dtype=np.uint32))
+            results.append(s.run(max_cycles=1_000_000))
+    assert cfg.core.multiplier == "single-cycle"
+    assert results[0].exit_code == results[1].exit_code
+    assert results[1].cycles > results[0].cycles + 4 * iters
