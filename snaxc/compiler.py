@@ -6,6 +6,7 @@
     dispatch-kernels        matmuls to an accelerator that lists them (operands in L1)
     accfg-dedup, accfg-overlap
     record-accelerator-counters   busy/stall cycles of every accelerator for the host
+    copies-to-dma           copies between L1 buffers on the DMA
     kernel-to-arith         kernels no accelerator runs become arith again
     lower-accfg, lower-dma  accelerator and DMA operations to register writes
     lower-static-alloc, strip-memory-spaces
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import AnyFloat, ModuleOp
+from xdsl.dialects.builtin import AnyFloat, MemRefType, ModuleOp
 from xdsl.dialects.linalg.ops import GenericOp
 from xdsl.ir import Attribute
 from xdsl.passes import ModulePass
@@ -40,6 +41,7 @@ from snaxc.errors import SnaxcError
 from snaxc.frontend import import_mlir
 from snaxc.transforms.accfg_dedup import AccfgDedup
 from snaxc.transforms.accfg_overlap import AccfgOverlap
+from snaxc.transforms.copies_to_dma import CopiesToDma
 from snaxc.transforms.dispatch_kernels import dispatch_kernels
 from snaxc.transforms.kernel_to_arith import KernelToArith
 from snaxc.transforms.lower_accfg import LowerAccfg
@@ -87,6 +89,7 @@ def passes(cfg: ClusterConfig, dispatched: list[str] | None = None) -> list[Modu
         AccfgDedup(),
         AccfgOverlap(),
         _RecordCounters(cfg),
+        CopiesToDma(),
         KernelToArith(),
         LowerAccfg(),
         LowerDma(dims=cfg.dma.dims),
@@ -96,7 +99,7 @@ def passes(cfg: ClusterConfig, dispatched: list[str] | None = None) -> list[Modu
 
 
 def core_kernels(module: ModuleOp) -> list[str]:
-    """What each linalg.generic computes: a kernel name, 'copy' (also fills) or 'generic'."""
+    """What each linalg.generic computes: a kernel name, 'copy', 'fill' or 'generic'."""
     names = []
     for g in module.walk():
         if isinstance(g, GenericOp):
@@ -105,7 +108,9 @@ def core_kernels(module: ModuleOp) -> list[str]:
             if k is not None:
                 names.append(k.name.removeprefix("kernel."))
             elif len(body) == 1 and body[0].operands and body[0].operands[0] in g.body.block.args:
-                names.append("copy")  # the body yields an input: a copy or a fill
+                # The body yields an input: a fill (scalar input) or a copy.
+                scalar = not isinstance(g.inputs[0].type, MemRefType) if g.inputs else False
+                names.append("fill" if scalar else "copy")
             else:
                 names.append("generic")
     return names
@@ -159,7 +164,7 @@ def compile_file(
             msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise SnaxcError(f"{src}: {msg}") from None
         dump(p.name, module)
-        if isinstance(p, _Dispatch):
+        if isinstance(p, CopiesToDma):
             on_core = core_kernels(module)
     entry, tensors = tensor_specs(module)
     ir = to_llvm_ir(module, ctx)

@@ -41,6 +41,12 @@ def _accfg_overlap() -> type[ModulePass]:
     return AccfgOverlap
 
 
+def _copies_to_dma() -> type[ModulePass]:
+    from snaxc.transforms.copies_to_dma import CopiesToDma
+
+    return CopiesToDma
+
+
 def _declare_accelerators() -> type[ModulePass]:
     from snaxc.transforms.declare_accelerators import DeclareAccelerators
 
@@ -93,6 +99,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "recognize-kernels": _recognize_kernels,
     "accfg-dedup": _accfg_dedup,
     "accfg-overlap": _accfg_overlap,
+    "copies-to-dma": _copies_to_dma,
     "declare-accelerators": _declare_accelerators,
     "fixed-point-requant": _fixed_point_requant,
     "dispatch-kernels": _dispatch_kernels,

@@ -40,9 +40,9 @@ def run_mlir(
         run_mlir.last_busy = dict(zip(m.accelerators, words[0::2].tolist(), strict=True))
         run_mlir.last_stall = dict(zip(m.accelerators, words[1::2].tolist(), strict=True))
     run_mlir.last_counters = run.counters
-    assert run.counters["dma_bytes_read"] == sum(t.nbytes for t in m.inputs) + sum(
-        t.nbytes for t in m.outputs
-    )
+    # Every input in and every output out (plus copies between L1 buffers, if any).
+    io_bytes = sum(t.nbytes for t in m.inputs) + sum(t.nbytes for t in m.outputs)
+    assert run.counters["dma_bytes_read"] >= io_bytes
     return {
         t.name: np.frombuffer(sim.read_l3(t.l3_address, t.nbytes), dtype=t.dtype).reshape(t.shape)
         for t in m.outputs
