@@ -11,8 +11,7 @@
 // The C tile is collected beat by beat while the array works on the tile.
 //
 // The array and the requantizers are evaluated inside the `fire` / `requant_go` branches of
-// the registers they feed (functions below), so an idle or waiting datapath costs nothing,
-// also in simulation.
+// the registers they feed, so an idle or waiting datapath costs nothing, also in simulation.
 module gemm_datapath
   import gemm_acc_pkg::*;
   import snax_requant_pkg::requant;
@@ -46,8 +45,6 @@ module gemm_datapath
   localparam int unsigned Nu = 8;
   localparam int unsigned Int32Beats = Mu * Nu * 4 / (DPorts * 8);
 
-  typedef logic [Mu-1:0][Nu-1:0][31:0] tile_t;
-
   // Configuration fields.
   logic [15:0]       k_tiles;
   logic [31:0]       mn_tiles;
@@ -75,52 +72,16 @@ module gemm_datapath
     stream_en_o[StrD] = 1'b1;
   end
 
-  // The MAC array: acc + (A - a_zp)(B - b_zp) for one 8x8x8 block.
-  function automatic tile_t mac(tile_t acc, logic [APorts-1:0][63:0] a,
-                                logic [BPorts-1:0][63:0] b, logic signed [8:0] azp,
-                                logic signed [8:0] bzp, logic bt);
-    tile_t r;
-    logic signed [Mu-1:0][Ku-1:0][8:0] a_op;
-    logic signed [Ku-1:0][Nu-1:0][8:0] b_op;
-    for (int unsigned m = 0; m < Mu; m++) begin
-      for (int unsigned k = 0; k < Ku; k++) a_op[m][k] = 9'(signed'(a[m][8*k +: 8])) - azp;
-    end
+  // One output of the MAC array: sum_k (A[m][k] - a_zp) * (B[k][n] - b_zp) of the current
+  // A and B beats (8 products of 9-bit signed operands).
+  function automatic logic [31:0] dot(int unsigned m, int unsigned n);
+    logic [31:0] r;
+    r = '0;
     for (int unsigned k = 0; k < Ku; k++) begin
-      for (int unsigned n = 0; n < Nu; n++) begin
-        b_op[k][n] = 9'(signed'(bt ? b[n][8*k +: 8] : b[k][8*n +: 8])) - bzp;
-      end
-    end
-    for (int unsigned m = 0; m < Mu; m++) begin
-      for (int unsigned n = 0; n < Nu; n++) begin
-        r[m][n] = acc[m][n];
-        for (int unsigned k = 0; k < Ku; k++) begin
-          r[m][n] += 32'($signed(a_op[m][k]) * $signed(b_op[k][n]));
-        end
-      end
-    end
-    return r;
-  endfunction
-
-  // x + the collected C tile (beat i, word m: C[m][2i], C[m][2i + 1]).
-  function automatic tile_t add_c(tile_t x);
-    tile_t r;
-    for (int unsigned m = 0; m < Mu; m++) begin
-      for (int unsigned n = 0; n < Nu; n++) begin
-        r[m][n] = x[m][n] + c_beats_q[n / 2][m][32 * (n % 2) +: 32];
-      end
-    end
-    return r;
-  endfunction
-
-  // The int8 output beat: column n uses {shift, multiplier} from word n of the Q beat.
-  function automatic logic [DPorts-1:0][63:0] requant_tile(
-      tile_t t, logic [QPorts-1:0][63:0] q, logic signed [7:0] zp, logic signed [7:0] lo,
-      logic signed [7:0] hi);
-    logic [DPorts-1:0][63:0] r;
-    for (int unsigned m = 0; m < Mu; m++) begin
-      for (int unsigned n = 0; n < Nu; n++) begin
-        r[m][8*n +: 8] = requant(t[m][n], q[n][31:0], q[n][37:32], zp, lo, hi);
-      end
+      logic signed [8:0] a_op, b_op;
+      a_op = 9'(signed'(a_data_i[m][8*k +: 8])) - a_zp;
+      b_op = 9'(signed'(b_transposed ? b_data_i[n][8*k +: 8] : b_data_i[k][8*n +: 8])) - b_zp;
+      r += 32'(a_op * b_op);
     end
     return r;
   endfunction
@@ -129,10 +90,13 @@ module gemm_datapath
   logic                    busy_q;
   logic [15:0]             k_cnt_q;
   logic [31:0]             mac_tiles_q, out_tiles_q;
-  tile_t                   acc_q, out_q;
+  // Tiles are unpacked arrays: updating them element by element costs no whole-array copy
+  // in simulation.
+  logic [31:0]             acc_q [Mu][Nu];
+  logic [31:0]             out_q [Mu][Nu];
+  logic [7:0]              out8_q [Mu][Nu];
   logic [CPorts-1:0][63:0] c_beats_q [Int32Beats];  // the C tile, as it arrived
   logic                    out_valid_q, out8_valid_q;
-  logic [DPorts-1:0][63:0] out8_q;
   logic [1:0]              out_beat_q;
   logic [2:0]              c_cnt_q;
 
@@ -160,9 +124,10 @@ module gemm_datapath
   // Output stage -------------------------------------------------------------------------------
 
   always_comb begin
-    d_data_o = out8_q;
-    if (!out_int8) begin
-      for (int unsigned m = 0; m < Mu; m++) begin
+    for (int unsigned m = 0; m < Mu; m++) begin
+      if (out_int8) begin
+        for (int unsigned n = 0; n < Nu; n++) d_data_o[m][8*n +: 8] = out8_q[m][n];
+      end else begin
         d_data_o[m] = {out_q[m][2 * out_beat_q + 1], out_q[m][2 * out_beat_q]};
       end
     end
@@ -176,9 +141,13 @@ module gemm_datapath
       k_cnt_q      <= '0;
       mac_tiles_q  <= '0;
       out_tiles_q  <= '0;
-      acc_q        <= '0;
-      out_q        <= '0;
-      out8_q       <= '0;
+      for (int unsigned m = 0; m < Mu; m++) begin
+        for (int unsigned n = 0; n < Nu; n++) begin
+          acc_q[m][n]  <= '0;
+          out_q[m][n]  <= '0;
+          out8_q[m][n] <= '0;
+        end
+      end
       out_valid_q  <= 1'b0;
       out8_valid_q <= 1'b0;
       out_beat_q   <= '0;
@@ -199,27 +168,34 @@ module gemm_datapath
       if (tile_written) out_tiles_q <= out_tiles_q + 1;
       if (out_int8 && d_fire) out8_valid_q <= 1'b0;
       if (requant_go) begin
-        out8_q       <= requant_tile(out_q, q_data_i, out_zp, clamp_min, clamp_max);
+        // Column n uses {shift, multiplier} from word n of the Q beat.
+        for (int unsigned m = 0; m < Mu; m++) begin
+          for (int unsigned n = 0; n < Nu; n++) begin
+            out8_q[m][n] <= requant(out_q[m][n], q_data_i[n][31:0], q_data_i[n][37:32], out_zp,
+                                    clamp_min, clamp_max);
+          end
+        end
         out8_valid_q <= 1'b1;
       end
       if (out_valid_q && (out_int8 ? requant_go : tile_written)) out_valid_q <= 1'b0;
       // The array.
       if (fire) begin
-        if (last_k) begin
-          if (c_en) begin
-            out_q <= add_c(mac(k_cnt_q == '0 ? '0 : acc_q, a_data_i, b_data_i, a_zp, b_zp,
-                               b_transposed));
-          end else begin
-            out_q <= mac(k_cnt_q == '0 ? '0 : acc_q, a_data_i, b_data_i, a_zp, b_zp,
-                         b_transposed);
+        for (int unsigned m = 0; m < Mu; m++) begin
+          for (int unsigned n = 0; n < Nu; n++) begin
+            if (last_k) begin
+              out_q[m][n] <= (k_cnt_q == '0 ? '0 : acc_q[m][n]) + dot(m, n) +
+                             (c_en ? c_beats_q[n / 2][m][32 * (n % 2) +: 32] : '0);
+            end else begin
+              acc_q[m][n] <= (k_cnt_q == '0 ? '0 : acc_q[m][n]) + dot(m, n);
+            end
           end
+        end
+        if (last_k) begin
           out_valid_q <= 1'b1;
           mac_tiles_q <= mac_tiles_q + 1;
           k_cnt_q     <= '0;
           if (c_en) c_cnt_q <= '0;
         end else begin
-          acc_q   <= mac(k_cnt_q == '0 ? '0 : acc_q, a_data_i, b_data_i, a_zp, b_zp,
-                         b_transposed);
           k_cnt_q <= k_cnt_q + 1'b1;
         end
       end
