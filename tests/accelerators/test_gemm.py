@@ -93,3 +93,21 @@ def test_gemm_random(gemm_tb, tmp_path, seed, bias, int8):
     res = tb.run()
     dtype = np.int8 if int8 else np.int32
     check(get_array(res.tcdm, D_ADDR, (m, n), dtype), golden(p), seed)
+
+
+@pytest.mark.parametrize("seed", [50, 51])
+def test_gemm_b_transposed(gemm_tb, tmp_path, seed):
+    """B given as B^T (N x K row-major, e.g. Linear weights): `b_transposed` beats."""
+    rng = np.random.default_rng(seed)
+    m, k, n = (int(x) for x in rng.integers(1, 9, 3) * 8)
+    p = random_problem(rng, m, k, n, bias=True, int8=False)
+    tb = AccTb(gemm_tb, tmp_path)
+    cfg = stage(tb, p)
+    tb.put(B_ADDR, np.ascontiguousarray(p["b"].T))
+    kt, nt, mt = k // 8, n // 8, m // 8
+    cfg |= DESCRIPTION.pattern("b", B_ADDR, [(kt, 8), (nt, 8 * k), (mt, 0)], [k])
+    cfg["b_transposed"] = 1
+    tb.write_all(DESCRIPTION.encode(cfg))
+    tb.wait_done(tb.launch())
+    res = tb.run()
+    check(get_array(res.tcdm, D_ADDR, (m, n), np.int32), golden(p), seed)
