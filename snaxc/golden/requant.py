@@ -117,3 +117,93 @@ def requantize_float32_reference(acc: np.ndarray, scale: float | np.floating) ->
     saturated at +-2**23 like `requantize_f32_unclamped`."""
     y = np.rint(np.asarray(acc).astype(np.float32) * np.float32(scale))
     return np.clip(y, -(2**23), 2**23).astype(np.int64)
+
+
+# -- float32 average pooling in integer steps -------------------------------------------------
+# onnxruntime runs a dequantize -> AveragePool -> quantize sandwich in float32: every input is
+# dequantized (float32((q - zp) * scale)), the window is summed one element after the other in
+# float32, divided by the window size, and QuantizeLinear divides by the output scale and
+# rounds half to even. `average_pool_f32` reproduces that bit for bit with integers: all
+# dequantized inputs are integer multiples of 2**es (es: the input scale's exponent), so the
+# float32 sum is an integer sum rounded to 24 significant bits after every addition; the two
+# divisions are integer divisions with a sticky bit, rounded to 24 bits.
+
+
+def _round_significant_signed(v: np.ndarray) -> np.ndarray:
+    """A signed integer rounded half to even to 24 significant bits (same units)."""
+    m, d = _round_significant(np.abs(v), MANTISSA_BITS)
+    return np.where(v < 0, -(m << d), m << d)
+
+
+def dequantized_sum_f32(k: np.ndarray, scale: float | np.floating) -> tuple[np.ndarray, int]:
+    """The float32 sum, left to right over the last axis, of float32(k_i * scale), as
+    (S, es) with value S * 2**es (S an int64 holding at most 24 significant bits).
+
+    `k` holds zero-point-corrected inputs (|k| < 2**24, exact in float32)."""
+    k = np.asarray(k).astype(np.int64)
+    ms, es = scale_fields(scale)
+    terms = _round_significant_signed(k * ms)  # float32(k_i * scale) / 2**es, |.| < 2**48
+    s = np.zeros(k.shape[:-1], np.int64)
+    for i in range(k.shape[-1]):
+        s = _round_significant_signed(s + terms[..., i])  # |s| < 2**62 for R < 2**13
+    return s, es
+
+
+def _divide_f32(
+    v: np.ndarray, e: np.ndarray | int, divisor: float | np.floating
+) -> tuple[np.ndarray, np.ndarray]:
+    """float32(v * 2**e / divisor) for float32 values v * 2**e (v int64, at most 24 significant
+    bits): (q, eq) with value q * 2**eq, correctly rounded half to even to 24 bits."""
+    dm, de = scale_fields(divisor)
+    mag = np.abs(v)
+    # Shift the dividend so that the quotient has at least 26 bits: 24 kept, a round bit, and
+    # the remainder as a sticky bit below them.
+    k = np.maximum(50 - _bit_length(mag), 0)
+    q, r = np.divmod(mag << k, dm)
+    q2 = 2 * q + (r != 0)  # the sticky bit only decides ties and exact halves
+    m, d = _round_significant(q2, MANTISSA_BITS)
+    eq = np.asarray(e) - k - 1 + d - de
+    return np.where(v < 0, -m, m), eq
+
+
+def _round_to_int(v: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """round_half_even(v * 2**e) for |v| <= 2**24; magnitudes from 2**23 on saturate to
+    +-2**23."""
+    mag = np.abs(v)
+    n = np.clip(-e, 0, 62)
+    r = np.where(e >= 0, np.where(mag > 0, 1 << 23, 0), _shift_rne(mag, n))
+    r = np.minimum(r, 1 << 23)
+    return np.where(v < 0, -r, r)
+
+
+def average_pool_f32(
+    k: np.ndarray,
+    x_scale: float | np.floating,
+    y_scale: float | np.floating,
+    zero_point: int = 0,
+    clamp_min: int = INT8_MIN,
+    clamp_max: int = INT8_MAX,
+) -> np.ndarray:
+    """onnxruntime's float32 dequantize -> average pool -> quantize over the last axis of the
+    zero-point-corrected int inputs `k` (one window per row), in integer steps:
+
+        s = float32 left-to-right sum of float32(k_i * x_scale)
+        y = clamp(round_half_even(float32(float32(s / R) / y_scale)) + zero_point)
+    """
+    s, es = dequantized_sum_f32(k, x_scale)
+    v, e = _divide_f32(s, es, float(k.shape[-1]))
+    v, e = _divide_f32(v, e, y_scale)
+    q = _round_to_int(v, e)
+    return np.clip(q + zero_point, clamp_min, clamp_max).astype(np.int8)
+
+
+def average_pool_float32_reference(
+    k: np.ndarray, x_scale, y_scale, zero_point: int = 0
+) -> np.ndarray:
+    """The float32 formula of `average_pool_f32` in numpy float32 arithmetic (for checking)."""
+    f32 = np.float32
+    s = np.zeros(k.shape[:-1], f32)
+    for i in range(k.shape[-1]):
+        s = (s + (k[..., i].astype(f32) * f32(x_scale)).astype(f32)).astype(f32)
+    y = np.rint((s / f32(k.shape[-1])).astype(f32) / f32(y_scale))
+    return np.clip(y + zero_point, INT8_MIN, INT8_MAX).astype(np.int8)

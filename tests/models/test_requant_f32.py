@@ -8,6 +8,8 @@ import pytest
 
 from snaxc.golden.gemm import requantize
 from snaxc.golden.requant import (
+    average_pool_f32,
+    average_pool_float32_reference,
     onnxruntime_scale,
     requantize_f32,
     requantize_f32_unclamped,
@@ -137,3 +139,24 @@ def test_differs_from_the_fixed_point_path_only_near_half_integers():
     assert np.all(np.abs(fixed[diff] - exact[diff]) == 1)
     frac = (acc[diff].astype(np.float64) * float(scale)) % 1.0
     assert np.all(np.abs(frac - 0.5) < 1e-6)
+
+
+@pytest.mark.parametrize("window", [1, 4, 9, 25, 64, 125])
+def test_average_pool_matches_float32(window):
+    """Dequantize -> left-to-right float32 sum -> / window -> / y_scale -> round, bit for bit;
+    scales equal to the input scale (many exact ties), random scales, small and full-range
+    inputs."""
+    rng = np.random.default_rng(SEED + window)
+    for i in range(12):
+        sx = np.float32(np.exp2(rng.uniform(-12, 0)))
+        sy = sx if i % 3 == 0 else np.float32(sx * np.exp2(rng.uniform(-3, 3)))
+        hi = 4 if i % 4 == 1 else 256
+        k = rng.integers(-hi + 1, hi, (4000, window))
+        zp = int(rng.integers(-128, 128))
+        got = average_pool_f32(k, sx, sy, zp)
+        want = average_pool_float32_reference(k, sx, sy, zp)
+        bad = np.flatnonzero(got != want)
+        assert bad.size == 0, (
+            f"seed {SEED + window}, case {i}: {bad.size} mismatches, first window {bad[0]}: "
+            f"{k[bad[0]].tolist()} scales {sx!r} {sy!r} zp {zp}: {got[bad[0]]} != {want[bad[0]]}"
+        )
