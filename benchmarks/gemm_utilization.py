@@ -5,7 +5,8 @@ by the accelerator's BUSY_CYCLES counter from launch to completion (ideal: 512 c
 8x8x8 block per cycle); (2) eight such tiles back to back with each configuration written
 while the previous tile runs, timed by the core's cycle counter from just before the first
 launch to the return of the last await (ideal: 8 x 512). Results are checked against the
-golden model. Usage: python benchmarks/gemm_utilization.py [--config FILE]
+golden model. Usage: python benchmarks/gemm_utilization.py [--config FILE] (a configuration
+without a GeMM named gemm0 gets gemm0 and simd0 added).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 from snaxc.accelerators.gemm import tile_a, tile_b, untile_int32
 from snaxc.accelerators.generate import c_headers
-from snaxc.config import L3_BASE, ClusterConfig, ConfigError, load_config
+from snaxc.config import L3_BASE, ClusterConfig, ConfigError, config_from_dict, load_config
 from snaxc.golden.gemm import gemm
 from snaxc.runtime import CompileError, SimulationError, Simulator, compile_program
 
@@ -31,10 +32,20 @@ TARGET_SINGLE = 523  # cycles: >= 98 % of the ideal 512
 TARGET_UTIL = 0.95
 
 
+def with_gemm(cfg: ClusterConfig) -> ClusterConfig:
+    """`cfg` itself if it has a GeMM named gemm0, else `cfg` plus gemm0 and simd0."""
+    if any(a.name == "gemm0" and a.kind == "gemm" for a in cfg.accelerators):
+        return cfg
+    if any(a.name in ("gemm0", "simd0") for a in cfg.accelerators):
+        raise ConfigError("accelerators: 'gemm0' must be a gemm accelerator")
+    raw = cfg.to_dict()
+    raw["accelerators"] += [{"kind": "gemm", "name": "gemm0"}, {"kind": "simd", "name": "simd0"}]
+    print(f"note: configuration '{cfg.name}' has no gemm0: adding gemm0 and simd0")
+    return config_from_dict(raw)
+
+
 def run(cfg: ClusterConfig) -> int:
-    if not any(a.name == "gemm0" and a.kind == "gemm" for a in cfg.accelerators):
-        print(f"error: configuration '{cfg.name}' has no gemm accelerator 'gemm0'", file=sys.stderr)
-        return 1
+    cfg = with_gemm(cfg)
     with tempfile.TemporaryDirectory() as inc:
         for name, text in c_headers(cfg).items():
             (Path(inc) / name).write_text(text)
