@@ -159,6 +159,41 @@ def test_random_vectors_match_golden(requant_tb):
     assert inside.sum() > 2000  # the vectors exercise the rounding, not only the clamp
 
 
+def _carry_vectors(rng: np.random.Generator):
+    """Roundings that carry into a new binade: accumulators just below 2**k (float32(acc)
+    becomes 2**k) and products ma * ms just below 2**47 (the float32 product becomes a power
+    of two)."""
+    acc, scales = [], []
+    for k in range(24, 32):
+        for a in ((1 << k) - 1, (1 << k) - (1 << (k - 24)), (1 << k) - (1 << (k - 24)) - 1):
+            for s in np.exp2(rng.uniform(-34, -20, 4)).astype(np.float32):
+                acc += [a, -a]
+                scales += [s, s]
+    ma = rng.integers(1 << 23, 1 << 24, 400)
+    ms = -(-((1 << 47) - (1 << 22)) // ma)  # smallest ms with ma * ms >= 2**47 - 2**22
+    ok = (ms < (1 << 24)) & (ma * ms < (1 << 47))
+    for m, s in zip(ma[ok], ms[ok], strict=True):
+        e = int(rng.integers(-40, -20))
+        acc.append(int(m))
+        scales.append(np.float32(float(s) * 2.0**e))
+    return np.array(acc, np.int64), np.array(scales, np.float32)
+
+
+def test_rounding_carries_match_golden(requant_tb):
+    rng = np.random.default_rng(SEED + 1)
+    acc, scales = _carry_vectors(rng)
+    n = len(acc)
+    zp, lo, hi = np.zeros(n, int), np.full(n, -128), np.full(n, 127)
+    got, _ = _run(requant_tb, acc, scales.view(np.uint32), zp, lo, hi)
+    want = _golden(acc, scales, zp, lo, hi)
+    bad = np.flatnonzero(got != want)
+    assert bad.size == 0, (
+        f"seed {SEED + 1}: first mismatch at {bad[0]}: acc {acc[bad[0]]} scale "
+        f"{scales[bad[0]]!r}: RTL {got[bad[0]]}, golden {want[bad[0]]}"
+    )
+    assert n > 250 and np.count_nonzero((want > -128) & (want < 127)) > n // 4
+
+
 def test_invalid_scales_flag_an_error(requant_tb):
     bits = [0x0000_0000, 0x8000_0000, 0xBF80_0000, 0x0000_0001, 0x7F80_0000, 0x7FC0_0000]
     n = len(bits)
