@@ -25,6 +25,12 @@ for bit using only integer steps a hardware output stage can do:
 
 Subnormal float32 products (below 2**-126) round to 0 either way, so the unbounded exponent
 of step 5 gives the same integer. Scales must be normal, positive float32 numbers.
+
+`hw/common/snax_requant_f32.sv` implements the same function as hardware usually builds it:
+int32 -> float32 (leading-zero count, normalise to a 24-bit mantissa, round), a 24 x 24-bit
+mantissa product rounded to 24 bits (a right shift by 23 or 24), float32 -> int (a right
+shift by 1..24 with round-half-even); its block test (tests/hw/test_requant_f32.py)
+compares it with `requantize_f32`.
 """
 
 from __future__ import annotations

@@ -93,6 +93,19 @@ def test_ties_when_rounding_the_product():
             _check(np.concatenate([acc, -acc]), scale, f"product ties, ms {m}, es {es}")
 
 
+def test_products_that_round_to_a_power_of_two():
+    """ma * ms just below 2**47: the float32 product rounds up into the next binade."""
+    rng = np.random.default_rng(SEED + 5)
+    ma = rng.integers(1 << 23, 1 << 24, 20_000)
+    ms = -(-((1 << 47) - (1 << 22)) // ma)
+    ok = (ms < (1 << 24)) & (ma * ms < (1 << 47))
+    assert ok.sum() > 1000
+    for m, s in zip(ma[ok][:300], ms[ok][:300], strict=True):
+        acc = np.array([m, -m, m * 2, m // 2])
+        for e in (-44, -40, -30):
+            _check(acc, np.float32(float(s) * 2.0**e), f"product carry, ma {m}, ms {s}")
+
+
 def test_int32_extremes_and_zero():
     acc = np.array([0, 1, -1, 2**31 - 1, -(2**31), 2**24 - 1, 2**24 + 1, -(2**24) - 1])
     for scale in (2.0**-126, 2.0**-40, 1e-9, 0.0123, 1.0, 3.0e3):
