@@ -1,10 +1,11 @@
 """The `snaxc compile` pipeline: an MLIR file to a program package for a cluster.
 
     import (upstream MLIR: generalize, bufferize, results as out-parameters)
-    recognize-kernels
+    recognize-rescale, recognize-kernels
     place-program-io        inputs/outputs in L3, working copies and buffers in L1, DMA
+    fuse-gemm-output        matmul + bias + requantization + ReLU: one launch, int8 out
     dispatch-kernels        matmuls to an accelerator that lists them (operands in L1)
-    accfg-dedup, accfg-overlap
+    accfg-thread-states, accfg-dedup, accfg-overlap
     record-accelerator-counters   busy/stall cycles of every accelerator for the host
     copies-to-dma           copies between L1 buffers on the DMA
     kernel-to-arith         kernels no accelerator runs become arith again
@@ -41,14 +42,17 @@ from snaxc.errors import SnaxcError
 from snaxc.frontend import import_mlir
 from snaxc.transforms.accfg_dedup import AccfgDedup
 from snaxc.transforms.accfg_overlap import AccfgOverlap
+from snaxc.transforms.accfg_thread_states import AccfgThreadStates
 from snaxc.transforms.copies_to_dma import CopiesToDma
 from snaxc.transforms.dispatch_kernels import dispatch_kernels
+from snaxc.transforms.fuse_gemm_output import fuse_gemm_output
 from snaxc.transforms.kernel_to_arith import KernelToArith
 from snaxc.transforms.lower_accfg import LowerAccfg
 from snaxc.transforms.lower_dma import LowerDma
 from snaxc.transforms.lower_static_alloc import LowerStaticAllocPass
 from snaxc.transforms.place_program_io import PlaceProgramIo
 from snaxc.transforms.recognize_kernels import RecognizeKernels
+from snaxc.transforms.recognize_rescale import RecognizeRescalePass
 from snaxc.transforms.record_accelerator_counters import SYMBOL, record_accelerator_counters
 from snaxc.transforms.strip_memory_spaces import StripMemorySpaces
 
@@ -79,13 +83,29 @@ class _Dispatch(ModulePass):
         self.done.extend(dispatch_kernels(op, self.cfg))
 
 
+@dataclass(frozen=True)
+class _Fuse(ModulePass):
+    """`fuse-gemm-output` with an in-memory configuration; records what it launched."""
+
+    cfg: ClusterConfig
+    done: list[str]
+    name = "fuse-gemm-output"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        self.done.extend(fuse_gemm_output(op, self.cfg))
+
+
 def passes(cfg: ClusterConfig, dispatched: list[str] | None = None) -> list[ModulePass]:
     """The xDSL passes of the pipeline for `cfg`, in order (what dispatch-kernels sends to
     accelerators is appended to `dispatched`)."""
+    done = dispatched if dispatched is not None else []
     return [
+        RecognizeRescalePass(),
         RecognizeKernels(),
         PlaceProgramIo(l1_bytes=cfg.tcdm_bytes, l3_bytes=cfg.l3_bytes),
-        _Dispatch(cfg, dispatched if dispatched is not None else []),
+        _Fuse(cfg, done),
+        _Dispatch(cfg, done),
+        AccfgThreadStates(),
         AccfgDedup(),
         AccfgOverlap(),
         _RecordCounters(cfg),

@@ -11,6 +11,24 @@ def _recognize_kernels() -> type[ModulePass]:
     return RecognizeKernels
 
 
+def _recognize_rescale() -> type[ModulePass]:
+    from snaxc.transforms.recognize_rescale import RecognizeRescalePass
+
+    return RecognizeRescalePass
+
+
+def _fuse_gemm_output() -> type[ModulePass]:
+    from snaxc.transforms.fuse_gemm_output import FuseGemmOutput
+
+    return FuseGemmOutput
+
+
+def _accfg_thread_states() -> type[ModulePass]:
+    from snaxc.transforms.accfg_thread_states import AccfgThreadStates
+
+    return AccfgThreadStates
+
+
 def _fixed_point_requant() -> type[ModulePass]:
     from snaxc.transforms.fixed_point_requant import FixedPointRequant
 
@@ -99,6 +117,9 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "recognize-kernels": _recognize_kernels,
     "accfg-dedup": _accfg_dedup,
     "accfg-overlap": _accfg_overlap,
+    "accfg-thread-states": _accfg_thread_states,
+    "fuse-gemm-output": _fuse_gemm_output,
+    "recognize-rescale": _recognize_rescale,
     "copies-to-dma": _copies_to_dma,
     "declare-accelerators": _declare_accelerators,
     "fixed-point-requant": _fixed_point_requant,

@@ -1,0 +1,182 @@
+"""`recognize-rescale`: integer fixed-point requantization bodies become `kernel.rescale`.
+
+A requantization written in integer arith (what `kernel-to-arith` expands a rescale into,
+and what a user writes by hand) is recognised in a `linalg.generic` body:
+
+    ^bb0(%x: i32, %o: i8):                         ^bb0(%x: i32, %o: i8):
+      %0 = arith.extsi %x : i32 to i64               %r = kernel.rescale %x zp 0
+      %1 = arith.muli %0, %mult : i64        ==>         mul M shift S out_zp Z
+      %2 = arith.addi %1, %half : i64                    clamp L, H : i32 -> i8
+      %3 = arith.shrsi %2, %shift : i64              linalg.yield %r : i8
+      %4 = arith.addi %3, %out_zp : i64
+      %5 = arith.maxsi %4, %lo : i64
+      %6 = arith.minsi %5, %hi : i64
+      %7 = arith.trunci %6 : i64 to i8
+      linalg.yield %7 : i8
+
+The product is computed in i64 (exact for an i32 input and a 32-bit multiplier). The
+input zero point (`arith.subi` right after the extension), the rounding add with the
+shift (`half` must be 2^(shift-1)) and the output zero point add are optional; the clamp
+bounds may come in either order. Every constant is an `arith.constant`, inside the body
+or outside (canonicalisation hoists them). Anything else in the body: left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp
+from xdsl.dialects.linalg import ops as linalg
+from xdsl.ir import Block, BlockArgument, Operation, OpResult, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from snaxc.dialects import kernel
+
+
+def _constant(value: SSAValue) -> int | None:
+    if isinstance(value, OpResult) and isinstance(value.op, arith.ConstantOp):
+        attr = value.op.value
+        if isinstance(attr, IntegerAttr):
+            return attr.value.data
+    return None
+
+
+class _Chain:
+    """Walks a use-def chain of single-use body ops from the yielded value upwards."""
+
+    def __init__(self, block: Block):
+        self.block = block
+        self.ops: list[Operation] = []
+
+    def op(self, value: SSAValue, *types: type[Operation]) -> Operation | None:
+        if not isinstance(value, OpResult) or not isinstance(value.op, types):
+            return None
+        if value.op.parent_block() is not self.block or not value.has_one_use():
+            return None
+        self.ops.append(value.op)
+        return value.op
+
+    def binary_const(self, value: SSAValue, op_type: type[Operation]) -> tuple[SSAValue, int]:
+        """(other operand, constant) of a single-use `op_type` with one constant operand."""
+        op = self.op(value, op_type)
+        if op is None:
+            raise _NoMatch
+        lhs, rhs = op.operands
+        if (c := _constant(rhs)) is not None:
+            return lhs, c
+        if op_type is not arith.SubiOp and (c := _constant(lhs)) is not None:
+            return rhs, c
+        raise _NoMatch
+
+
+class _NoMatch(Exception):
+    pass
+
+
+@dataclass
+class RescaleParams:
+    input: SSAValue
+    input_zp: int = 0
+    multiplier: int = 1
+    shift: int = 0
+    output_zp: int = 0
+    min: int = 0
+    max: int = 0
+
+
+def match_rescale(root: SSAValue, block: Block) -> tuple[RescaleParams, list[Operation]] | None:
+    """The rescale that `root` (the yielded value) computes, and the body ops it replaces."""
+    chain = _Chain(block)
+    try:
+        trunc = chain.op(root, arith.TruncIOp)
+        if trunc is None:
+            raise _NoMatch
+        x = trunc.operands[0]
+        w = x.type.width.data if isinstance(x.type, IntegerType) else 0
+        if w != 64:
+            raise _NoMatch
+        bounds: dict[type[Operation], int] = {}
+        for _ in range(2):
+            assert isinstance(x, OpResult | BlockArgument)
+            kind = type(x.op) if isinstance(x, OpResult) else None
+            if kind not in (arith.MinSIOp, arith.MaxSIOp) or kind in bounds:
+                raise _NoMatch
+            x, bounds[kind] = chain.binary_const(x, kind)
+        p = RescaleParams(x, min=bounds[arith.MaxSIOp], max=bounds[arith.MinSIOp])
+        if isinstance(x, OpResult) and isinstance(x.op, arith.AddiOp):
+            x, p.output_zp = chain.binary_const(x, arith.AddiOp)
+        if isinstance(x, OpResult) and isinstance(x.op, arith.ShRSIOp):
+            x, p.shift = chain.binary_const(x, arith.ShRSIOp)
+            x, half = chain.binary_const(x, arith.AddiOp)
+            if not 1 <= p.shift <= 63 or half != 1 << (p.shift - 1):
+                raise _NoMatch
+        x, p.multiplier = chain.binary_const(x, arith.MuliOp)
+        if isinstance(x, OpResult) and isinstance(x.op, arith.SubiOp):
+            x, p.input_zp = chain.binary_const(x, arith.SubiOp)
+        ext = chain.op(x, arith.ExtSIOp)
+        if ext is None:
+            raise _NoMatch
+        p.input = ext.operands[0]
+        if not isinstance(p.input, BlockArgument) or p.input.block is not block:
+            raise _NoMatch
+    except _NoMatch:
+        return None
+    return p, chain.ops
+
+
+class RecognizeRescale(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, generic: linalg.GenericOp, rewriter: PatternRewriter, /):
+        block = generic.body.block
+        yield_op = block.last_op
+        if not isinstance(yield_op, linalg.YieldOp) or len(yield_op.operands) != 1:
+            return
+        root = yield_op.operands[0]
+        if not isinstance(root.type, IntegerType):
+            return
+        found = match_rescale(root, block)
+        if found is None:
+            return
+        p, ops = found
+        matched = set(ops)
+        for op in block.ops:
+            if op not in matched and op is not yield_op and not isinstance(op, arith.ConstantOp):
+                return
+        try:
+            new = kernel.RescaleOp(
+                p.input,
+                root.type,
+                input_zp=p.input_zp,
+                multiplier=p.multiplier,
+                shift=p.shift,
+                output_zp=p.output_zp,
+                min=p.min,
+                max=p.max,
+            )
+            new.verify()
+        except Exception:
+            return  # e.g. bounds outside the result type: not a rescale the kernel expresses
+        rewriter.replace_op(ops[0], new)
+        for op in ops[1:]:
+            rewriter.erase(op)
+        for op in list(block.ops):
+            if isinstance(op, arith.ConstantOp) and not op.result.uses:
+                rewriter.erase(op)
+
+
+@dataclass(frozen=True)
+class RecognizeRescalePass(ModulePass):
+    """Replace integer fixed-point requantization bodies by `kernel.rescale`."""
+
+    name = "recognize-rescale"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(RecognizeRescale(), apply_recursively=False).rewrite_module(op)
