@@ -131,15 +131,23 @@ def _digest(*parts: bytes | str) -> str:
 
 
 def header_dir(cfg: ClusterConfig) -> Path:
-    """A directory with the generated `snax_cfg.h` for `cfg` (next to `sw/` on the path)."""
-    text = cfg.c_header()
-    d = cache_root() / "include" / _digest(text)
-    target = d / "snax_cfg.h"
-    if not target.exists():
-        d.mkdir(parents=True, exist_ok=True)
-        tmp = d / f".snax_cfg.h.{os.getpid()}"
-        tmp.write_text(text)
-        tmp.replace(target)
+    """A directory with every generated header for `cfg`: `snax_cfg.h`, the accelerator
+    headers `snax_<kind>.h` and `snax_accelerators.h` (next to `sw/` on the include path)."""
+    from snaxc.accelerators.generate import c_headers
+
+    headers = {"snax_cfg.h": cfg.c_header(), **c_headers(cfg)}
+    d = (
+        cache_root()
+        / "include"
+        / _digest("\0".join(f"{k}\0{v}" for k, v in sorted(headers.items())))
+    )
+    for name, text in headers.items():
+        target = d / name
+        if not target.exists():
+            d.mkdir(parents=True, exist_ok=True)
+            tmp = d / f".{name}.{os.getpid()}"
+            tmp.write_text(text)
+            tmp.replace(target)
     return d
 
 
