@@ -14,8 +14,8 @@ C matrix, requantizes with per-column multiplier/shift words and clamps (the gol
 chains on statically placed L1 buffers (after `place-program-io`, before
 `dispatch-kernels`) and replaces them by
 
-    <fill of a new L1 buffer Q with N words {shift << 32 | multiplier}>   (per-tensor rescale)
-    dma.start bias -> D (the bias broadcast over the M rows), dma.wait    (with a bias)
+    Q[0] = {shift << 32 | multiplier}; the DMA copies Q[0] to Q[1..N-1]   (a new L1 buffer)
+    the DMA broadcasts the bias over the M rows of D (with a bias); one dma.wait for both
     accfg.setup / launch / await of the accelerator, C = D, Q, output F (int8)
 
 The configuration comes from `row_major_config` of the description's module (with `c`,
@@ -34,10 +34,10 @@ import importlib
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import accfg, arith, func
+from xdsl.dialects import accfg, arith, func, memref
 from xdsl.dialects.builtin import (
     AffineMapAttr,
-    ArrayAttr,
+    IndexType,
     IntegerAttr,
     IntegerType,
     MemRefType,
@@ -47,7 +47,7 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Block, Operation, OpResult, Region, SSAValue
+from xdsl.ir import Operation, OpResult, SSAValue
 from xdsl.ir.affine import AffineMap
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
@@ -259,18 +259,18 @@ def _fused_target(cfg: ClusterConfig, with_bias: bool) -> _Target | None:
     return None
 
 
-def _fill(value: SSAValue, word: int) -> list[Operation]:
+def _fill(value: SSAValue, word: int, count: int) -> tuple[list[Operation], list[SSAValue]]:
+    """Store `word` into element 0 of the i64 buffer `value` and start a DMA transfer that
+    copies it into the other elements (source stride 0); returns the ops and the tokens."""
     c = arith.ConstantOp(IntegerAttr(word, i64))
-    block = Block(arg_types=[i64, i64])
-    block.add_op(linalg.YieldOp(block.args[0]))
-    fill = linalg.GenericOp(
-        [c.result],
-        [value],
-        Region(block),
-        ArrayAttr([AffineMapAttr(AffineMap(1, 0, ())), AffineMapAttr(AffineMap.identity(1))]),
-        ArrayAttr([linalg.IteratorTypeAttr.parallel()]),
+    zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
+    store = memref.StoreOp.get(c.result, value, [zero.result])
+    if count == 1:
+        return [c, zero, store], []
+    start = dma.StartOp(
+        value, value, 8, dma.PatternAttr([count], [0]), dma.PatternAttr([count], [8])
     )
-    return [c, fill]
+    return [c, zero, store, start], [start.token]
 
 
 def _i32(value: int) -> int:
@@ -278,7 +278,7 @@ def _i32(value: int) -> int:
     return value - (1 << 32) if value >> 31 else value
 
 
-def _broadcast_bias(bias: SSAValue, dst: SSAValue, m: int, n: int) -> list[Operation]:
+def _broadcast_bias(bias: SSAValue, dst: SSAValue, m: int, n: int) -> dma.StartOp:
     """DMA the int32 vector `bias` (N) into every row of `dst` (M x N)."""
     row = 4 * n
     elem = 64
@@ -292,7 +292,7 @@ def _broadcast_bias(bias: SSAValue, dst: SSAValue, m: int, n: int) -> list[Opera
         dma.PatternAttr([m, per_row], [0, elem]),
         dma.PatternAttr([m, per_row], [row, elem]),
     )
-    return [start, dma.WaitOp([start.token])]
+    return start
 
 
 def _rewrite(chain: Chain, target: _Target, cfg: ClusterConfig) -> bool:
@@ -334,9 +334,14 @@ def _rewrite(chain: Chain, target: _Target, cfg: ClusterConfig) -> bool:
     except ValueError:
         return False
     q_alloc = snax.StaticAllocOp(offset, q_type)
-    new_ops: list[Operation] = [q_alloc, *_fill(q_alloc.result, _signed64(q_word))]
+    fill, tokens = _fill(q_alloc.result, _signed64(q_word), job.n)
+    new_ops: list[Operation] = [q_alloc, *fill]
     if chain.bias is not None:
-        new_ops += _broadcast_bias(chain.bias, d, job.m, job.n)
+        start = _broadcast_bias(chain.bias, d, job.m, job.n)
+        new_ops.append(start)
+        tokens.append(start.token)
+    if tokens:
+        new_ops.append(dma.WaitOp(tokens))
     consts = [arith.ConstantOp(IntegerAttr(_i32(v), i32)) for v in values.values()]
     setup = accfg.SetupOp([c.result for c in consts], list(values), target.instance, None)
     launch = accfg.LaunchOp([], [], setup.out_state)

@@ -8,16 +8,18 @@
 #s = affine_map<(m, n) -> ()>
 
 // matmul, bias, rescale, relu: one launch; Q (8 words) after the last L1 buffer (offset
-// 1024 + 256 = 1280), the bias broadcast by the DMA into the int32 buffer, ReLU raises
-// the lower clamp bound to 0.
+// 1024 + 256 = 1280), word 0 stored by the core and copied by the DMA, the bias broadcast
+// by the DMA into the int32 buffer (C), ReLU raises the lower clamp bound to 0.
 // CHECK-LABEL: func.func @chain(
 // CHECK:      %[[D:.*]] = snax.static_alloc offset 1024 : memref<8x8xi32
 // CHECK-NOT:  kernel.
 // CHECK:      %[[Q:.*]] = snax.static_alloc offset 1280 : memref<8xi64, #snax.memory_space<l1>>
 // CHECK-NEXT: %[[W:.*]] = arith.constant 172872433664 : i64
-// CHECK-NEXT: linalg.generic {{.*}} ins(%[[W]] : i64) outs(%[[Q]] :
-// CHECK:      %[[T:.*]] = dma.start %{{.*}} to %[[D]] elem_bytes 32 src <bounds = [8, 1], strides = [0, 32]> dst <bounds = [8, 1], strides = [32, 32]>
-// CHECK-NEXT: dma.wait %[[T]]
+// CHECK-NEXT: %[[I:.*]] = arith.constant 0 : index
+// CHECK-NEXT: memref.store %[[W]], %[[Q]][%[[I]]]
+// CHECK-NEXT: %[[T0:.*]] = dma.start %[[Q]] to %[[Q]] elem_bytes 8 src <bounds = [8], strides = [0]> dst <bounds = [8], strides = [8]>
+// CHECK-NEXT: %[[T1:.*]] = dma.start %{{.*}} to %[[D]] elem_bytes 32 src <bounds = [8, 1], strides = [0, 32]> dst <bounds = [8, 1], strides = [32, 32]>
+// CHECK-NEXT: dma.wait %[[T0]], %[[T1]]
 // k_tiles, mn_tiles, a_zp, b_zp, c_enable, b_transposed, out_int8, out_zp, clamp_min/max:
 // CHECK-NEXT: arith.constant 1 : i32
 // CHECK-NEXT: arith.constant 1 : i32
