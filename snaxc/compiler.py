@@ -55,6 +55,7 @@ from snaxc.transforms.recognize_kernels import RecognizeKernels
 from snaxc.transforms.recognize_rescale import RecognizeRescalePass
 from snaxc.transforms.record_accelerator_counters import SYMBOL, record_accelerator_counters
 from snaxc.transforms.strip_memory_spaces import StripMemorySpaces
+from snaxc.transforms.tile_matmul import tile_matmuls
 
 Dump = Callable[[str, ModuleOp], None]
 
@@ -95,19 +96,45 @@ class _Fuse(ModulePass):
         self.done.extend(fuse_gemm_output(op, self.cfg))
 
 
-def passes(cfg: ClusterConfig, dispatched: list[str] | None = None) -> list[ModulePass]:
+@dataclass(frozen=True)
+class _Tile(ModulePass):
+    """`tile-matmul` with an in-memory configuration; records what it tiled in `done`."""
+
+    cfg: ClusterConfig
+    done: list[str]
+    double_buffer: bool = True
+    config_overlap: bool = True
+    name = "tile-matmul"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        self.done.extend(tile_matmuls(op, self.cfg, self.double_buffer, self.config_overlap))
+
+
+@dataclass(frozen=True)
+class Options:
+    """Compiler switches (for comparisons; the defaults are the fast program)."""
+
+    double_buffer: bool = True
+    config_overlap: bool = True
+
+
+def passes(
+    cfg: ClusterConfig, dispatched: list[str] | None = None, options: Options = Options()
+) -> list[ModulePass]:
     """The xDSL passes of the pipeline for `cfg`, in order (what dispatch-kernels sends to
     accelerators is appended to `dispatched`)."""
     done = dispatched if dispatched is not None else []
     return [
         RecognizeRescalePass(),
         RecognizeKernels(),
-        PlaceProgramIo(l1_bytes=cfg.tcdm_bytes, l3_bytes=cfg.l3_bytes),
+        # L1 use is checked by tile-matmul, after it has tiled what does not fit.
+        PlaceProgramIo(l1_bytes=1 << 32, l3_bytes=cfg.l3_bytes),
+        _Tile(cfg, done, options.double_buffer, options.config_overlap),
         _Fuse(cfg, done),
         _Dispatch(cfg, done),
         AccfgThreadStates(),
         AccfgDedup(),
-        AccfgOverlap(),
+        *([AccfgOverlap()] if options.config_overlap else []),
         _RecordCounters(cfg),
         CopiesToDma(),
         KernelToArith(),
@@ -166,7 +193,11 @@ class CompileResult:
 
 
 def compile_file(
-    src: Path, cfg: ClusterConfig, outdir: Path, dump: Dump | None = None
+    src: Path,
+    cfg: ClusterConfig,
+    outdir: Path,
+    dump: Dump | None = None,
+    options: Options = Options(),
 ) -> CompileResult:
     """Compile `src` for `cfg` into `outdir` (program.elf, manifest.json)."""
     dump = dump or (lambda stage, module: None)
@@ -176,7 +207,7 @@ def compile_file(
     ctx = snaxc_context()
     on_core: list[str] = []
     dispatched: list[str] = []
-    for p in passes(cfg, dispatched):
+    for p in passes(cfg, dispatched, options):
         try:
             p.apply(ctx, module)
             module.verify()

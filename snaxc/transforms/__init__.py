@@ -107,6 +107,12 @@ def _place_program_io() -> type[ModulePass]:
     return PlaceProgramIo
 
 
+def _tile_matmul() -> type[ModulePass]:
+    from snaxc.transforms.tile_matmul import TileMatmul
+
+    return TileMatmul
+
+
 def _record_accelerator_counters() -> type[ModulePass]:
     from snaxc.transforms.record_accelerator_counters import RecordAcceleratorCounters
 
@@ -121,6 +127,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "fuse-gemm-output": _fuse_gemm_output,
     "recognize-rescale": _recognize_rescale,
     "copies-to-dma": _copies_to_dma,
+    "tile-matmul": _tile_matmul,
     "declare-accelerators": _declare_accelerators,
     "fixed-point-requant": _fixed_point_requant,
     "dispatch-kernels": _dispatch_kernels,

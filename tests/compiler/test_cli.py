@@ -119,7 +119,7 @@ def test_program_too_big_for_l1_is_one_line(tmp_path: Path, capsys):
     )
     assert main(["compile", str(big), "-o", str(tmp_path / "out")]) == 1
     line = _error_line(capsys)
-    assert "bytes of L1 at once, the TCDM has 131072 (tiling is not implemented yet)" in line
+    assert "bytes of L1 at once, the TCDM has 131072" in line
 
 
 def test_print_ir_after_all(matmul: Path, tmp_path: Path, capsys):
