@@ -5,6 +5,7 @@
     place-program-io        inputs/outputs in L3, working copies and buffers in L1, DMA
     fuse-gemm-output        matmul + bias + requantization + ReLU: one launch, int8 out
     dispatch-kernels        matmuls to an accelerator that lists them (operands in L1)
+    dispatch-simd           elementwise kernels and max pooling to a vector accelerator
     accfg-thread-states, accfg-dedup, accfg-overlap
     record-accelerator-counters   busy/stall cycles of every accelerator for the host
     copies-to-dma           copies between L1 buffers on the DMA
@@ -45,6 +46,7 @@ from snaxc.transforms.accfg_overlap import AccfgOverlap
 from snaxc.transforms.accfg_thread_states import AccfgThreadStates
 from snaxc.transforms.copies_to_dma import CopiesToDma
 from snaxc.transforms.dispatch_kernels import dispatch_kernels
+from snaxc.transforms.dispatch_simd import dispatch_simd
 from snaxc.transforms.fuse_gemm_output import fuse_gemm_output
 from snaxc.transforms.kernel_to_arith import KernelToArith
 from snaxc.transforms.lower_accfg import LowerAccfg
@@ -82,6 +84,18 @@ class _Dispatch(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         self.done.extend(dispatch_kernels(op, self.cfg))
+
+
+@dataclass(frozen=True)
+class _DispatchSimd(ModulePass):
+    """`dispatch-simd` with an in-memory configuration; records what it launched."""
+
+    cfg: ClusterConfig
+    done: list[str]
+    name = "dispatch-simd"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        self.done.extend(dispatch_simd(op, self.cfg))
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,7 @@ def passes(
         _Tile(cfg, done, options.double_buffer, options.config_overlap),
         _Fuse(cfg, done),
         _Dispatch(cfg, done),
+        _DispatchSimd(cfg, done),
         AccfgThreadStates(),
         AccfgDedup(),
         *([AccfgOverlap()] if options.config_overlap else []),

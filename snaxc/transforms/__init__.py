@@ -17,6 +17,12 @@ def _recognize_rescale() -> type[ModulePass]:
     return RecognizeRescalePass
 
 
+def _dispatch_simd() -> type[ModulePass]:
+    from snaxc.transforms.dispatch_simd import DispatchSimd
+
+    return DispatchSimd
+
+
 def _fuse_gemm_output() -> type[ModulePass]:
     from snaxc.transforms.fuse_gemm_output import FuseGemmOutput
 
@@ -124,6 +130,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "accfg-dedup": _accfg_dedup,
     "accfg-overlap": _accfg_overlap,
     "accfg-thread-states": _accfg_thread_states,
+    "dispatch-simd": _dispatch_simd,
     "fuse-gemm-output": _fuse_gemm_output,
     "recognize-rescale": _recognize_rescale,
     "copies-to-dma": _copies_to_dma,

@@ -1,0 +1,426 @@
+"""`dispatch-simd`: elementwise kernels and max pooling on a vector accelerator.
+
+For every `linalg.generic` on statically placed, row-major L1 buffers the pass asks the
+accelerator descriptions of the cluster which accelerator lists the operation, and
+replaces the generic by one `accfg.setup` / `launch` / `await` configured by the
+description module's `vector_config(op, elems, *, x, z, y, in_int32, out_int8, reduce,
+x_zp, multiplier, shift, out_zp, clamp_min, clamp_max)`. No accelerator kind is named here.
+
+Elementwise (all maps identity, all loops parallel; inputs and output of equal shape):
+
+    kernel.add / kernel.mul / kernel.max    int32 x int32 -> int32 (wrapping, as the kernels)
+    kernel.max                              int8 x int8 -> int8
+    kernel.relu                             int32 -> int32, int8 -> int8
+    kernel.rescale                          int32 -> int8, int8 -> int8  (operation `copy`
+                                            with the requantization of the output stage)
+
+int8 `add`/`mul` are not dispatched: the kernels wrap at 8 bits, the vector unit saturates.
+
+Max pooling (a generic whose body is `kernel.max` of the input and the accumulator, with
+parallel output loops and reduction window loops, the output filled with the lowest value
+of its type right before): the DMA gathers, per window position, the input elements of
+every output position into a contiguous vector of a scratch L1 buffer (strides from the
+input's indexing map), and the accelerator's `rmax` reduces the window positions:
+
+    scratch[w][p] = x[window position w of output position p]     (one DMA transfer per w)
+    y[p] = max_w scratch[w][p]                                     (one launch)
+
+What the accelerator does not take (element counts its lanes do not divide, buffers not
+in L1, a scratch buffer that does not fit L1, more output dims than DMA loops) stays a
+generic and runs on the core.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from math import prod
+
+from xdsl.context import Context
+from xdsl.dialects import accfg, arith, func
+from xdsl.dialects.builtin import (
+    AffineMapAttr,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+    NoneAttr,
+    i32,
+)
+from xdsl.dialects.linalg import ops as linalg
+from xdsl.ir import Operation, OpResult, SSAValue
+from xdsl.ir.affine import AffineMap
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.utils.exceptions import DiagnosticException
+
+from snaxc import accelerators
+from snaxc.config import TCDM_BASE, ClusterConfig, ConfigError, load_config
+from snaxc.dialects import dma, kernel, snax
+from snaxc.transforms.declare_accelerators import declare_accelerators
+
+_SCRATCH_ALIGN = 64
+
+
+def _maps(g: linalg.GenericOp) -> tuple[AffineMap, ...]:
+    return tuple(m.data for m in g.indexing_maps if isinstance(m, AffineMapAttr))
+
+
+def _l1(value: SSAValue) -> snax.StaticAllocOp | None:
+    if not isinstance(value, OpResult) or not isinstance(value.op, snax.StaticAllocOp):
+        return None
+    t = value.type
+    if value.op.memory_space != snax.MemorySpace.L1 or not isinstance(t, MemRefType):
+        return None
+    return value.op if isinstance(t.layout, NoneAttr) else None
+
+
+def _address(value: SSAValue) -> int:
+    alloc = _l1(value)
+    assert alloc is not None
+    return TCDM_BASE + alloc.offset.value.data
+
+
+def _width(value: SSAValue) -> int | None:
+    t = value.type
+    if isinstance(t, MemRefType) and isinstance(t.element_type, IntegerType):
+        return t.element_type.width.data
+    return None
+
+
+def _shape(value: SSAValue) -> tuple[int, ...]:
+    t = value.type
+    assert isinstance(t, MemRefType)
+    return tuple(t.get_shape())
+
+
+def _kernel_op(g: linalg.GenericOp) -> kernel.KernelOp | None:
+    body = [o for o in g.body.block.ops if not isinstance(o, arith.ConstantOp)]
+    if len(body) == 2 and isinstance(body[0], kernel.KernelOp):
+        if body[1].operands and body[1].operands[0] is body[0].results[0]:
+            return body[0]
+    return None
+
+
+def _constant(value: SSAValue) -> int | None:
+    if isinstance(value, OpResult) and isinstance(value.op, arith.ConstantOp):
+        attr = value.op.value
+        if isinstance(attr, IntegerAttr):
+            return attr.value.data
+    return None
+
+
+@dataclass
+class VectorJob:
+    """One vector-accelerator operation taken from a generic."""
+
+    operation: str
+    elems: int
+    params: dict[str, int | bool]
+    x: SSAValue
+    y: SSAValue | None
+    z: SSAValue
+
+
+def match_elementwise(g: linalg.GenericOp) -> VectorJob | None:
+    op = _kernel_op(g)
+    if op is None or len(g.outputs) != 1:
+        return None
+    maps = _maps(g)
+    (z,) = g.outputs
+    if any(_l1(v) is None for v in (*g.inputs, z)):
+        return None
+    shape = _shape(z)
+    rank = len(shape)
+    if any(m != AffineMap.identity(rank) for m in maps) or len(maps) != len(g.operands):
+        return None
+    if any(_shape(v) != shape for v in g.inputs):
+        return None
+    args = g.body.block.args
+    widths = [_width(v) for v in g.inputs]
+    zw = _width(z)
+    elems = prod(shape)
+    if isinstance(op, kernel.AddOp | kernel.MulOp | kernel.MaxOp):
+        if len(g.inputs) != 2 or {op.lhs, op.rhs} != {args[0], args[1]} or op.lhs is op.rhs:
+            return None
+        name = op.name.removeprefix("kernel.")
+        if widths == [32, 32] and zw == 32:
+            return VectorJob(name, elems, {"in_int32": True, "out_int8": False}, *g.inputs, z)
+        if name == "max" and widths == [8, 8] and zw == 8:
+            return VectorJob(name, elems, {"in_int32": False, "out_int8": True}, *g.inputs, z)
+        return None
+    if len(g.inputs) != 1 or op.operands[0] is not args[0]:
+        return None
+    x = g.inputs[0]
+    if isinstance(op, kernel.ReluOp):
+        if widths == [32] and zw == 32:
+            return VectorJob("relu", elems, {"in_int32": True, "out_int8": False}, x, None, z)
+        if widths == [8] and zw == 8:
+            return VectorJob("relu", elems, {"in_int32": False, "out_int8": True}, x, None, z)
+        return None
+    if isinstance(op, kernel.RescaleOp) and widths in ([32], [8]) and zw == 8:
+        if op.shift.value.data > 62:
+            return None
+        params: dict[str, int | bool] = {
+            "in_int32": widths == [32],
+            "out_int8": True,
+            "x_zp": op.input_zp.value.data,
+            "multiplier": op.multiplier.value.data,
+            "shift": op.shift.value.data,
+            "out_zp": op.output_zp.value.data,
+            "clamp_min": op.min.value.data,
+            "clamp_max": op.max.value.data,
+        }
+        return VectorJob("copy", elems, params, x, None, z)
+    return None
+
+
+@dataclass
+class PoolJob:
+    """A max pooling: `window` byte offsets into x, `strides` (bytes) per output dim."""
+
+    x: SSAValue
+    z: SSAValue
+    out_shape: tuple[int, ...]
+    strides: list[int]
+    window: list[int]
+    esize: int
+    init: Operation
+
+
+def _byte_strides(shape: tuple[int, ...], esize: int) -> list[int]:
+    strides, s = [], esize
+    for d in reversed(shape):
+        strides.append(s)
+        s *= d
+    return strides[::-1]
+
+
+def _fill_before(g: linalg.GenericOp, out: SSAValue, value: int) -> Operation | None:
+    """The generic right before `g` (constants and allocations between) filling `out`
+    with `value`."""
+    op = g.prev_op
+    while isinstance(op, arith.ConstantOp | snax.StaticAllocOp):
+        op = op.prev_op
+    if not isinstance(op, linalg.GenericOp) or list(op.outputs) != [out] or len(op.inputs) != 1:
+        return None
+    body = list(op.body.block.ops)
+    if len(body) != 1 or body[0].operands[:1] != (op.body.block.args[0],):
+        return None
+    return op if _constant(op.inputs[0]) == value else None
+
+
+def match_max_pool(g: linalg.GenericOp) -> PoolJob | None:
+    op = _kernel_op(g)
+    if not isinstance(op, kernel.MaxOp) or len(g.outputs) != 1 or not g.inputs:
+        return None
+    args = g.body.block.args
+    acc = args[len(g.inputs)]
+    if {op.lhs, op.rhs} != {args[0], acc}:
+        return None
+    x, (z,) = g.inputs[0], g.outputs
+    if _l1(x) is None or _l1(z) is None or _width(x) != _width(z) or _width(x) not in (8, 32):
+        return None
+    maps = _maps(g)
+    its = [str(i.data) for i in g.iterator_types]
+    out_rank = len(_shape(z))
+    n_dims = maps[0].num_dims
+    if its != ["parallel"] * out_rank + ["reduction"] * (n_dims - out_rank):
+        return None
+    if maps[-1] != AffineMap(n_dims, 0, tuple(AffineMap.identity(n_dims).results[:out_rank])):
+        return None
+    xmap = maps[0]
+    if xmap.num_symbols:
+        return None
+    esize = (_width(x) or 8) // 8
+    xstrides = _byte_strides(_shape(x), esize)
+    zero = [0] * n_dims
+
+    def offset(point: list[int]) -> int:
+        return sum(i * s for i, s in zip(xmap.eval(point, []), xstrides, strict=True))
+
+    if offset(zero) != 0:
+        return None
+    unit = [offset([int(j == d) for j in range(n_dims)]) for d in range(n_dims)]
+    # Each window dim's extent comes from the bounds of the other inputs' shapes.
+    bounds = g.get_static_loop_ranges()
+    if bounds is None:
+        return None
+    window_bounds = list(bounds[out_rank:])
+    window: list[int] = [0]
+    for d, b in zip(range(out_rank, n_dims), window_bounds, strict=True):
+        window = [w + i * unit[d] for w in window for i in range(b)]
+    # The affine map must be linear: check one combined point.
+    probe = [1] * n_dims
+    if offset(probe) != sum(unit):
+        return None
+    lowest = -(1 << (_width(z) - 1))  # type: ignore[operator]
+    init = _fill_before(g, z, lowest)
+    if init is None:
+        return None
+    return PoolJob(x, z, _shape(z), unit[:out_rank], window, esize, init)
+
+
+def _l1_end(f: func.FuncOp) -> int:
+    end = 0
+    for op in f.walk():
+        if isinstance(op, snax.StaticAllocOp) and op.memory_space == snax.MemorySpace.L1:
+            t = op.result.type
+            assert isinstance(t, MemRefType)
+            e = t.element_type
+            assert isinstance(e, IntegerType)
+            end = max(end, op.offset.value.data + prod(t.get_shape()) * e.width.data // 8)
+    return end
+
+
+def _simplify(bounds: list[int], strides: list[int]) -> tuple[list[int], list[int]]:
+    """Drop loops of bound 1 (lower-dma merges contiguous ones)."""
+    kept = [(b, s) for b, s in zip(bounds, strides, strict=True) if b != 1]
+    return [b for b, _ in kept] or [1], [s for _, s in kept] or [0]
+
+
+@dataclass(frozen=True)
+class _Target:
+    instance: str
+    configure: object
+
+
+def _targets(cfg: ClusterConfig) -> dict[str, _Target]:
+    out: dict[str, _Target] = {}
+    for inst in cfg.accelerators:
+        try:
+            desc = accelerators.get(inst.kind)
+        except KeyError as e:
+            raise DiagnosticException(f"dispatch-simd: {e.args[0]}") from None
+        module = importlib.import_module(f"{accelerators.__name__}.{inst.kind}")
+        configure = getattr(module, "vector_config", None)
+        if configure is None:
+            continue
+        for operation in desc.kernels:
+            out.setdefault(operation, _Target(inst.name, configure))
+    return out
+
+
+def _i32(value: int) -> int:
+    value &= 0xFFFF_FFFF
+    return value - (1 << 32) if value >> 31 else value
+
+
+def _launch(target: _Target, values: dict[str, int]) -> list[Operation]:
+    consts = [arith.ConstantOp(IntegerAttr(_i32(v), i32)) for v in values.values()]
+    setup = accfg.SetupOp([c.result for c in consts], list(values), target.instance, None)
+    launch = accfg.LaunchOp([], [], setup.out_state)
+    return [*consts, setup, launch, accfg.AwaitOp(launch.token)]
+
+
+def _dispatch_pool(g: linalg.GenericOp, job: PoolJob, target: _Target, cfg: ClusterConfig) -> bool:
+    f = g.parent_op()
+    while f is not None and not isinstance(f, func.FuncOp):
+        f = f.parent_op()
+    if f is None:
+        return False
+    p = prod(job.out_shape)
+    vec = p * job.esize
+    offset = -(-_l1_end(f) // _SCRATCH_ALIGN) * _SCRATCH_ALIGN
+    if offset + vec * len(job.window) > cfg.tcdm_bytes:
+        return False
+    bounds, strides = _simplify(list(job.out_shape), job.strides)
+    if len(bounds) > cfg.dma.dims:
+        return False
+    scratch = TCDM_BASE + offset
+    try:
+        values = target.configure(  # type: ignore[operator]
+            "rmax",
+            p,
+            x=scratch,
+            z=_address(job.z),
+            in_int32=job.esize == 4,
+            out_int8=job.esize == 1,
+            reduce=len(job.window),
+        )
+    except ValueError:
+        return False
+    t = job.x.type
+    assert isinstance(t, MemRefType)
+    alloc = snax.StaticAllocOp(
+        offset,
+        MemRefType(t.element_type, [len(job.window) * p], memory_space=t.memory_space),
+    )
+    ops: list[Operation] = [alloc]
+    tokens = []
+    x_addr = _address(job.x)
+    for i, w in enumerate(job.window):
+        src = arith.ConstantOp(IntegerAttr(_i32(x_addr + w), i32))
+        dst = arith.ConstantOp(IntegerAttr(_i32(scratch + i * vec), i32))
+        start = dma.StartOp(
+            src,
+            dst,
+            job.esize,
+            dma.PatternAttr(bounds, strides),
+            dma.PatternAttr([p], [job.esize]),
+        )
+        ops += [src, dst, start]
+        tokens.append(start.token)
+    ops.append(dma.WaitOp(tokens))
+    ops += _launch(target, values)
+    Rewriter.insert_op(ops, InsertPoint.before(g))
+    Rewriter.erase_op(g)
+    Rewriter.erase_op(job.init)
+    return True
+
+
+def dispatch_simd(module: ModuleOp, cfg: ClusterConfig) -> list[str]:
+    """Dispatch elementwise kernels and max pooling to a vector accelerator of `cfg`;
+    returns `operation@instance` per dispatched generic, in program order."""
+    targets = _targets(cfg)
+    if not targets:
+        return []
+    done: list[str] = []
+    declared = False
+    for g in [o for o in module.walk() if isinstance(o, linalg.GenericOp)]:
+        if g.parent is None:
+            continue
+        job = match_elementwise(g)
+        if job is not None and job.operation in targets:
+            target = targets[job.operation]
+            kwargs: dict = dict(job.params)
+            if job.y is not None:
+                kwargs["y"] = _address(job.y)
+            try:
+                values = target.configure(  # type: ignore[operator]
+                    job.operation, job.elems, x=_address(job.x), z=_address(job.z), **kwargs
+                )
+            except ValueError:
+                continue
+            if not declared:
+                declare_accelerators(module, cfg)
+                declared = True
+            Rewriter.insert_op(_launch(target, values), InsertPoint.before(g))
+            Rewriter.erase_op(g)
+            done.append(f"{job.operation}@{target.instance}")
+            continue
+        pool = match_max_pool(g)
+        if pool is not None and "rmax" in targets:
+            if not declared:
+                declare_accelerators(module, cfg)
+                declared = True
+            if _dispatch_pool(g, pool, targets["rmax"], cfg):
+                done.append(f"max_pool@{targets['rmax'].instance}")
+    return done
+
+
+@dataclass(frozen=True)
+class DispatchSimd(ModulePass):
+    """Replace elementwise generics and max pooling by vector-accelerator launches."""
+
+    name = "dispatch-simd"
+
+    config: str = ""
+    """Path of the cluster configuration YAML; empty: the default configuration."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        try:
+            cfg = load_config(self.config or None)
+        except ConfigError as e:
+            raise DiagnosticException(f"dispatch-simd: {e}") from None
+        dispatch_simd(op, cfg)
