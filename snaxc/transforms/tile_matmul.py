@@ -118,8 +118,14 @@ class TilePlan:
         return 8 * ((self.tn // 2) | 1)
 
     @property
+    def a_group(self) -> int:
+        """Stride between groups of 8 rows: a multiple of 256 bytes, so every output row
+        of tiles reads A in the same banks."""
+        return (8 * self.a_row + 255) // 256 * 256
+
+    @property
     def a_bytes(self) -> int:
-        return self.tm * self.a_row
+        return self.tm // 8 * self.a_group
 
     @property
     def b_bytes(self) -> int:
@@ -356,17 +362,35 @@ class _Schedule:
             return []
         e = _elem(gcd(p.k, 64), 64)
         dst = self.a_slots[i % p.slots]
-        return [
-            self.e.copy(
-                self.l3a + m0 * p.k,
-                dst,
-                e,
-                [rows, p.k // e],
-                [p.k, e],
-                [rows, p.k // e],
-                [p.a_row, e],
+        tokens = []
+        groups, rest = divmod(rows, 8)
+        if groups:
+            shape = [groups, 8, p.k // e]
+            tokens.append(
+                self.e.copy(
+                    self.l3a + m0 * p.k,
+                    dst,
+                    e,
+                    shape,
+                    [8 * p.k, p.k, e],
+                    shape,
+                    [p.a_group, p.a_row, e],
+                )
             )
-        ]
+        if rest:
+            r0 = 8 * groups
+            tokens.append(
+                self.e.copy(
+                    self.l3a + (m0 + r0) * p.k,
+                    dst + groups * p.a_group,
+                    e,
+                    [rest, p.k // e],
+                    [p.k, e],
+                    [rest, p.k // e],
+                    [p.a_row, e],
+                )
+            )
+        return tokens
 
     def load_b(self, block: int, g0: int, g1: int) -> list[SSAValue]:
         """Rows 8*g0 .. 8*g1 (clipped to K) of B block `block` into its slot."""
@@ -443,7 +467,7 @@ class _Schedule:
             p.tm, p.kp, p.tn, a=a, b=b, d=d, a_zp=job.a_zp, b_zp=job.b_zp
         )
         desc = self.mod.DESCRIPTION
-        values |= desc.pattern("a", a, [(p.kt, 8), (nt, 0), (mt, 8 * p.a_row)], [p.a_row])
+        values |= desc.pattern("a", a, [(p.kt, 8), (nt, 0), (mt, p.a_group)], [p.a_row])
         values |= desc.pattern("b", b, [(p.kt, 8), (nt, p.b_group), (mt, 0)], [p.b_row])
         values |= desc.pattern("d", d, [(4, 8), (nt, 32), (mt, 8 * p.d_row)], [p.d_row])
         return values
@@ -478,7 +502,15 @@ class _Schedule:
         self.e.insert(snax.MmioStoreOp(self.e.const(word), scratch))
         pad = p.kp - p.k
         tokens = [
-            self.e.copy(scratch, slot + p.k, 1, [p.tm, pad], [0, 0], [p.tm, pad], [p.a_row, 1])
+            self.e.copy(
+                scratch,
+                slot + p.k,
+                1,
+                [p.tm // 8, 8, pad],
+                [0, 0, 0],
+                [p.tm // 8, 8, pad],
+                [p.a_group, p.a_row, 1],
+            )
             for slot in self.a_slots
         ]
         self.e.wait(tokens)

@@ -10,11 +10,11 @@
 // The K padding of both A buffers (K = 20 -> 24) is filled with the A zero point (0):
 // the core writes it once, the DMA repeats it (source stride 0) into 4 bytes per row.
 // CHECK:      snax.mmio_store
-// CHECK:      dma.start {{.*}} elem_bytes 1 src <bounds = [8, 4], strides = [0, 0]> dst <bounds = [8, 4], strides = [24, 1]>
-// CHECK:      dma.start {{.*}} elem_bytes 1 src <bounds = [8, 4], strides = [0, 0]> dst <bounds = [8, 4], strides = [24, 1]>
-// Tile 0: A rows (20 bytes each, row stride 24 in L1) and the B block, 8 k rows per
-// beat, then the partial last beat (K = 20: 4 rows).
-// CHECK:      dma.start {{.*}} elem_bytes 4 src <bounds = [8, 5], strides = [20, 4]> dst <bounds = [8, 5], strides = [24, 4]>
+// CHECK:      dma.start {{.*}} elem_bytes 1 src <bounds = [1, 8, 4], strides = [0, 0, 0]> dst <bounds = [1, 8, 4], strides = [256, 24, 1]>
+// CHECK:      dma.start {{.*}} elem_bytes 1 src <bounds = [1, 8, 4], strides = [0, 0, 0]> dst <bounds = [1, 8, 4], strides = [256, 24, 1]>
+// Tile 0: A rows (20 bytes each, row stride 24 in L1, groups of 8 rows 256 bytes apart)
+// and the B block, 8 k rows per beat, then the partial last beat (K = 20: 4 rows).
+// CHECK:      dma.start {{.*}} elem_bytes 4 src <bounds = [1, 8, 5], strides = [160, 20, 4]> dst <bounds = [1, 8, 5], strides = [256, 24, 4]>
 // CHECK-NEXT: arith.constant
 // CHECK-NEXT: arith.constant
 // CHECK-NEXT: dma.start {{.*}} elem_bytes 8 src <bounds = [2, 8, 1, 1], strides = [128, 16, 8, 8]> dst <bounds = [2, 8, 1, 1], strides = [8, 24, 256, 8]>
