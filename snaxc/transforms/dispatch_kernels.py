@@ -14,8 +14,9 @@ returning {register name: value} for row-major operands at the given byte addres
 accelerator kind is named here.
 
 What is not dispatched stays a generic and runs on the core: operands not in L1 or not
-row-major, sizes the accelerator's template does not divide (padding is a later pass),
-zero points that are not constants. When the output is initialised to zero by a fill
+row-major, sizes the accelerator's template does not divide (`tile-matmul`, which runs
+before, pads and tiles matmuls whose operands come from and go to L3), zero points that
+are not constants. When the output is initialised to zero by a fill
 right before, the fill is dropped and the accelerator starts from zero; otherwise it
 accumulates onto the output in place (C = D).
 """

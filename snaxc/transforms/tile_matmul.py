@@ -57,8 +57,9 @@ from snaxc.transforms.place_program_io import size_bytes
 
 L3_BASE = 0x8000_0000
 BANK_WORDS = 32  # banks of the default TCDM; layouts below are conflict-free for it
-MAX_TILES = 160
-"""The schedule is straight-line code in the core's memory: at most this many tiles."""
+MAX_TILES = 128
+"""The schedule is straight-line code in the core's memory: at most this many tiles
+(128 tiles of 512x512x512 make a 47 KB program of the 64 KiB core memory)."""
 
 
 def _i32(value: int) -> int:
@@ -298,8 +299,9 @@ class TileLargeMatmul(RewritePattern):
         plan = choose_tiles(job.m, job.k, job.n, free, slots, self.tile_m, self.tile_n)
         if plan is None:
             raise DiagnosticException(
-                f"tile-matmul: a {job.m}x{job.k}x{job.n} matmul has no full-K tiling that "
-                f"fits the {self.cfg.tcdm_bytes - free_from} free bytes of L1"
+                f"tile-matmul: a {job.m}x{job.k}x{job.n} matmul has no full-K tiling with "
+                f"at most {MAX_TILES} tiles (the schedule is straight-line code) whose "
+                f"buffers fit the {free} free bytes of L1"
             )
         src = (_l3_offset(a_in.src), _l3_offset(b_in.src), _l3_offset(d_out.dst))
         instance, module_fns = target
