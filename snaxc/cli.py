@@ -67,6 +67,14 @@ def _load_config(path: str | None) -> ClusterConfig:
         raise SnaxcError(f"{where}{e}") from None
 
 
+def _options(args: argparse.Namespace):
+    from snaxc.compiler import Options
+
+    return Options(
+        double_buffer=not args.no_double_buffer, config_overlap=not args.no_config_overlap
+    )
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
     from snaxc.compiler import compile_file
 
@@ -75,7 +83,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if src.suffix != ".mlir":
         raise SnaxcError(f"{src}: unsupported input type '{src.suffix}' (expected .mlir)")
     dump = IrDumper(args.print_ir_after_all, Path(args.dump_ir) if args.dump_ir else None)
-    result = compile_file(src, cfg, Path(args.output), dump)
+    result = compile_file(src, cfg, Path(args.output), dump, _options(args))
     m = result.manifest
     size = (result.outdir / m.program).stat().st_size
     print(
@@ -236,6 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--dump-ir",
         metavar="DIR",
         help="write the IR after the import and after every pass to DIR/NN_<stage>.mlir",
+    )
+    c.add_argument(
+        "--no-double-buffer",
+        action="store_true",
+        help="tiled matmuls: one buffer per operand (loads, compute and stores in turn)",
+    )
+    c.add_argument(
+        "--no-config-overlap",
+        action="store_true",
+        help="write an accelerator's next configuration only after its current operation ends",
     )
     c.set_defaults(func=cmd_compile)
 
