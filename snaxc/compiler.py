@@ -3,6 +3,7 @@
     import (upstream MLIR: generalize, bufferize, results as out-parameters)
     recognize-rescale, recognize-kernels
     place-program-io        inputs/outputs in L3, working copies and buffers in L1, DMA
+    conv-to-gemm            convolutions as matmuls on an im2col buffer made by the DMA
     fuse-gemm-output        matmul + bias + requantization + ReLU: one launch, int8 out
     dispatch-kernels        matmuls to an accelerator that lists them (operands in L1)
     dispatch-simd           elementwise kernels and max pooling to a vector accelerator
@@ -44,6 +45,7 @@ from snaxc.frontend import import_mlir
 from snaxc.transforms.accfg_dedup import AccfgDedup
 from snaxc.transforms.accfg_overlap import AccfgOverlap
 from snaxc.transforms.accfg_thread_states import AccfgThreadStates
+from snaxc.transforms.conv_to_gemm import conv_to_gemm
 from snaxc.transforms.copies_to_dma import CopiesToDma
 from snaxc.transforms.dispatch_kernels import dispatch_kernels
 from snaxc.transforms.dispatch_simd import dispatch_simd
@@ -84,6 +86,17 @@ class _Dispatch(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         self.done.extend(dispatch_kernels(op, self.cfg))
+
+
+@dataclass(frozen=True)
+class _ConvToGemm(ModulePass):
+    """`conv-to-gemm` with an in-memory configuration."""
+
+    cfg: ClusterConfig
+    name = "conv-to-gemm"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        conv_to_gemm(op, self.cfg)
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,7 @@ def passes(
         # L1 use is checked by tile-matmul, after it has tiled what does not fit.
         PlaceProgramIo(l1_bytes=1 << 32, l3_bytes=cfg.l3_bytes),
         _Tile(cfg, done, options.double_buffer, options.config_overlap),
+        _ConvToGemm(cfg),
         _Fuse(cfg, done),
         _Dispatch(cfg, done),
         _DispatchSimd(cfg, done),

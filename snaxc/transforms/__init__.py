@@ -17,6 +17,12 @@ def _recognize_rescale() -> type[ModulePass]:
     return RecognizeRescalePass
 
 
+def _conv_to_gemm() -> type[ModulePass]:
+    from snaxc.transforms.conv_to_gemm import ConvToGemm
+
+    return ConvToGemm
+
+
 def _dispatch_simd() -> type[ModulePass]:
     from snaxc.transforms.dispatch_simd import DispatchSimd
 
@@ -130,6 +136,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "accfg-dedup": _accfg_dedup,
     "accfg-overlap": _accfg_overlap,
     "accfg-thread-states": _accfg_thread_states,
+    "conv-to-gemm": _conv_to_gemm,
     "dispatch-simd": _dispatch_simd,
     "fuse-gemm-output": _fuse_gemm_output,
     "recognize-rescale": _recognize_rescale,

@@ -1,0 +1,78 @@
+"""Conv2d 3x3 on the GeMM (implicit GEMM: an im2col buffer gathered by the DMA), with
+stride 1 and 2, padding and zero points, bit-exact against numpy."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_end_to_end import assert_equal, run_mlir
+
+
+def conv_reference(x, w, stride, pad, x_zp=0, w_zp=0):
+    """y[0, f, oh, ow] = sum (x_pad - x_zp) * (w - w_zp), x padded with x_zp."""
+    xp = np.pad(x.astype(np.int64), ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=x_zp)
+    f, c, kh, kw = w.shape
+    oh = (xp.shape[2] - kh) // stride + 1
+    ow = (xp.shape[3] - kw) // stride + 1
+    y = np.zeros((1, f, oh, ow), dtype=np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            patch = xp[0, :, i : i + stride * oh : stride, j : j + stride * ow : stride] - x_zp
+            y[0] += np.einsum("fc,chw->fhw", w[:, :, i, j].astype(np.int64) - w_zp, patch)
+    return y.astype(np.int32)
+
+
+def conv_mlir(c, h, w, f, stride, pad, zps=None):
+    hp, wp = h + 2 * pad, w + 2 * pad
+    oh, ow = (hp - 3) // stride + 1, (wp - 3) // stride + 1
+    x_t, p_t = f"tensor<1x{c}x{h}x{w}xi8>", f"tensor<1x{c}x{hp}x{wp}xi8>"
+    w_t, y_t = f"tensor<{f}x{c}x3x3xi8>", f"tensor<1x{f}x{oh}x{ow}xi32>"
+    pad_value = zps[0] if zps else 0
+    text = f"func.func @conv(%x: {x_t}, %w: {w_t}) -> {y_t} {{\n"
+    src = "%x"
+    if pad:
+        text += f"""  %pv = arith.constant {pad_value} : i8
+  %p = tensor.pad %x low[0, 0, {pad}, {pad}] high[0, 0, {pad}, {pad}] {{
+  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+    tensor.yield %pv : i8
+  }} : {x_t} to {p_t}
+"""
+        src = "%p"
+    text += f"""  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : {y_t}
+  %c = linalg.fill ins(%zero : i32) outs(%e : {y_t}) -> {y_t}
+"""
+    attrs = f"{{dilations = dense<1> : vector<2xi64>, strides = dense<{stride}> : vector<2xi64>}}"
+    if zps is None:
+        text += f"""  %y = linalg.conv_2d_nchw_fchw {attrs}
+      ins({src}, %w : {p_t if pad else x_t}, {w_t}) outs(%c : {y_t}) -> {y_t}
+"""
+    else:
+        text += f"""  %zx = arith.constant {zps[0]} : i32
+  %zw = arith.constant {zps[1]} : i32
+  %y = linalg.conv_2d_nchw_fchw_q {attrs}
+      ins({src}, %w, %zx, %zw : {p_t if pad else x_t}, {w_t}, i32, i32) outs(%c : {y_t}) -> {y_t}
+"""
+    return text + f"  return %y : {y_t}\n}}\n", (oh, ow)
+
+
+@pytest.mark.parametrize(
+    "c, h, w, f, stride, pad, zps",
+    [
+        (8, 10, 10, 8, 1, 0, None),
+        (8, 17, 17, 16, 2, 0, None),
+        (8, 8, 8, 8, 1, 1, None),
+        (8, 15, 15, 8, 2, 1, None),
+        (8, 8, 8, 8, 1, 1, (-5, 3)),
+    ],
+)
+def test_conv2d_3x3_on_gemm(c, h, w, f, stride, pad, zps, tmp_path: Path, acc_cfg, acc_model):
+    text, _ = conv_mlir(c, h, w, f, stride, pad, zps)
+    rng = np.random.default_rng(50 + stride + 2 * pad)
+    x = rng.integers(-128, 128, (1, c, h, w), dtype=np.int8)
+    wt = rng.integers(-128, 128, (f, c, 3, 3), dtype=np.int8)
+    op = "quantized_matmul@gemm0" if zps else "matmul@gemm0"
+    out = run_mlir(text, [x, wt], tmp_path, acc_cfg, acc_model, [op])
+    want = conv_reference(x, wt, stride, pad, *(zps or (0, 0)))
+    assert_equal(out["result0"], want, f"conv {x.shape} stride {stride} pad {pad} zps {zps}")
+    assert run_mlir.last_busy["gemm0"] > 0

@@ -1,0 +1,78 @@
+// RUN: snax-opt %s -p 'conv-to-gemm{config="%S/inputs/two_accelerators.yaml"}' | filecheck %s
+
+#x = affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h * 2 + kh, w * 2 + kw)>
+#x1 = affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>
+#w = affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>
+#y = affine_map<(n, f, h, w, c, kh, kw) -> (n, f, h, w)>
+#s = affine_map<(n, f, h, w, c, kh, kw) -> ()>
+#s4 = affine_map<(n, f, h, w) -> ()>
+#id4 = affine_map<(n, f, h, w) -> (n, f, h, w)>
+
+// Stride 2, 1x8x9x9 input, 8 filters: M = 8, K = 8*3*3 = 72, N = 4*4 = 16. The im2col
+// buffer (72 x 16 bytes) goes after the last L1 buffer; one DMA gather per kernel row
+// (source: channel 81 B, kw 1 B, oh 2*9 B, ow 2 B; destination: rows c*9 + kh*3 + kw);
+// the zero fill moves to the matrix view of y; the weights are viewed as 8 x 72.
+// CHECK-LABEL: func.func @conv_s2(
+// CHECK:      %[[B:.*]] = snax.static_alloc offset 2240 : memref<72x16xi8, #snax.memory_space<l1>>
+// CHECK-NEXT: %[[A:.*]] = snax.static_alloc offset 128 : memref<8x72xi8, #snax.memory_space<l1>>
+// CHECK-NEXT: %[[D:.*]] = snax.static_alloc offset 1024 : memref<8x16xi32, #snax.memory_space<l1>>
+// CHECK:      dma.start {{.*}} elem_bytes 1 src <bounds = [8, 3, 4, 4], strides = [81, 1, 18, 2]> dst <bounds = [8, 3, 4, 4], strides = [144, 16, 4, 1]> : i32 to i32
+// CHECK-COUNT-2: dma.start
+// CHECK-NEXT: dma.wait
+// CHECK-NEXT: linalg.generic {{.*}} outs(%[[D]] :
+// CHECK:      linalg.generic {{.*}} ins(%[[A]], %[[B]] : {{.*}} outs(%[[D]] :
+// CHECK-NEXT: ^bb0(%{{.*}}: i8, %{{.*}}: i8, %{{.*}}: i32):
+// CHECK-NEXT:   kernel.mac
+// CHECK-NOT:  linalg.generic
+// CHECK:      func.return
+func.func @conv_s2() {
+  %x = snax.static_alloc offset 1536 : memref<1x8x9x9xi8, #snax.memory_space<l1>>
+  %w = snax.static_alloc offset 128 : memref<8x8x3x3xi8, #snax.memory_space<l1>>
+  %y = snax.static_alloc offset 1024 : memref<1x8x4x4xi32, #snax.memory_space<l1>>
+  %zero = arith.constant 0 : i32
+  linalg.generic {indexing_maps = [#s4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%zero : i32) outs(%y : memref<1x8x4x4xi32, #snax.memory_space<l1>>) {
+  ^bb0(%in: i32, %o: i32):
+    linalg.yield %in : i32
+  }
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x8x9x9xi8, #snax.memory_space<l1>>, memref<8x8x3x3xi8, #snax.memory_space<l1>>) outs(%y : memref<1x8x4x4xi32, #snax.memory_space<l1>>) {
+  ^bb0(%a: i8, %b: i8, %acc: i32):
+    %0 = kernel.mac %a, %b, %acc : i8, i8, i32 -> i32
+    linalg.yield %0 : i32
+  }
+  func.return
+}
+
+// Quantized (zero points as scalar inputs): a qmac matmul, weights' zero point first.
+// CHECK-LABEL: func.func @conv_q(
+// CHECK:      linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[ZW:.*]], %[[ZX:.*]] : memref<8x72xi8, {{.*}}>, memref<72x16xi8, {{.*}}>, i32, i32)
+// CHECK-NEXT: ^bb0(%[[PA:.*]]: i8, %[[PB:.*]]: i8, %[[PZA:.*]]: i32, %[[PZB:.*]]: i32, %[[PACC:.*]]: i32):
+// CHECK-NEXT:   kernel.qmac %[[PA]], %[[PB]] zp %[[PZA]], %[[PZB]] acc %[[PACC]]
+func.func @conv_q() {
+  %x = snax.static_alloc offset 1536 : memref<1x8x6x6xi8, #snax.memory_space<l1>>
+  %w = snax.static_alloc offset 128 : memref<8x8x3x3xi8, #snax.memory_space<l1>>
+  %y = snax.static_alloc offset 1024 : memref<1x8x4x4xi32, #snax.memory_space<l1>>
+  %zx = arith.constant -5 : i32
+  %zw = arith.constant 3 : i32
+  linalg.generic {indexing_maps = [#x1, #w, #s, #s, #y], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w, %zx, %zw : memref<1x8x6x6xi8, #snax.memory_space<l1>>, memref<8x8x3x3xi8, #snax.memory_space<l1>>, i32, i32) outs(%y : memref<1x8x4x4xi32, #snax.memory_space<l1>>) {
+  ^bb0(%a: i8, %b: i8, %za: i32, %zb: i32, %acc: i32):
+    %0 = kernel.qmac %a, %b zp %za, %zb acc %acc : i8, i8, i32, i32, i32 -> i32
+    linalg.yield %0 : i32
+  }
+  func.return
+}
+
+// 12 filters: not a multiple of the accelerator's 8 rows, stays a convolution.
+// CHECK-LABEL: func.func @conv_f12(
+// CHECK-NOT:  dma.start
+// CHECK:      kernel.mac
+func.func @conv_f12() {
+  %x = snax.static_alloc offset 1536 : memref<1x8x6x6xi8, #snax.memory_space<l1>>
+  %w = snax.static_alloc offset 128 : memref<12x8x3x3xi8, #snax.memory_space<l1>>
+  %y = snax.static_alloc offset 3072 : memref<1x12x4x4xi32, #snax.memory_space<l1>>
+  linalg.generic {indexing_maps = [#x1, #w, #y], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x8x6x6xi8, #snax.memory_space<l1>>, memref<12x8x3x3xi8, #snax.memory_space<l1>>) outs(%y : memref<1x12x4x4xi32, #snax.memory_space<l1>>) {
+  ^bb0(%a: i8, %b: i8, %acc: i32):
+    %0 = kernel.mac %a, %b, %acc : i8, i8, i32 -> i32
+    linalg.yield %0 : i32
+  }
+  func.return
+}
