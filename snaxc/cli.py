@@ -1,7 +1,11 @@
-"""`snaxc`: compile MLIR for a snaxc cluster, and run compiled programs on its simulation.
+"""`snaxc`: compile MLIR or ONNX for a snaxc cluster, and run compiled programs on its
+simulation.
 
     snaxc compile model.mlir -c cluster.yaml -o out/
     snaxc run out/ --inputs x.npz -o y.npz
+    snaxc quantize model.onnx --calibration cal.npz -o model_int8.onnx
+    snaxc compile model_int8.onnx -o out/ && snaxc run out/ --inputs x.npz -o y.npz \\
+        --check model_int8.onnx
 
 User mistakes (a missing or malformed file, a bad configuration, an unsupported program)
 are reported as one line `snaxc: error: ...` on stderr with exit status 1, never as a
@@ -80,24 +84,42 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
     cfg = _load_config(args.config)
     src = Path(args.input)
-    if src.suffix != ".mlir":
-        raise SnaxcError(f"{src}: unsupported input type '{src.suffix}' (expected .mlir)")
+    if src.suffix not in (".mlir", ".onnx"):
+        raise SnaxcError(f"{src}: unsupported input type '{src.suffix}' (expected .mlir or .onnx)")
     dump = IrDumper(args.print_ir_after_all, Path(args.dump_ir) if args.dump_ir else None)
-    result = compile_file(src, cfg, Path(args.output), dump, _options(args))
-    m = result.manifest
-    size = (result.outdir / m.program).stat().st_size
+    if src.suffix == ".onnx":
+        from snaxc.api import compile_model
+        from snaxc.frontend.onnx import parse_input_shapes
+
+        shapes = parse_input_shapes(args.input_shape or [])
+        m, info, _ = compile_model(src, cfg, Path(args.output), input_shapes=shapes, dump=dump)
+        outdir = Path(args.output)
+    else:
+        if args.input_shape:
+            raise SnaxcError("--input-shape applies to .onnx inputs (MLIR shapes are static)")
+        result = compile_file(src, cfg, Path(args.output), dump, _options(args))
+        m, info, outdir = result.manifest, None, result.outdir
+    size = (outdir / m.program).stat().st_size
     print(
         f"{PROG}: compiled {src} for cluster '{cfg.name}' ({m.config_hash}) into "
-        f"{result.outdir}: {m.program} ({size} bytes), {len(m.inputs)} input(s), "
+        f"{outdir}: {m.program} ({size} bytes), {len(m.inputs)} input(s), "
         f"{len(m.outputs)} output(s)"
     )
+    if info is not None:
+        for p in (*info.inputs, *info.outputs):
+            if p.quantized:
+                role = "input" if p in info.inputs else "output"
+                how = "quantized" if role == "input" else "dequantized"
+                print(
+                    f"{PROG}: {role} '{p.name}' ({p.tensor}) is int8 on the cluster, "
+                    f"{how} on the host (scale {p.scale:.9g}, zero point {p.zero_point})"
+                )
     if m.on_accelerators:
         print(f"{PROG}: on accelerators: {', '.join(m.on_accelerators)}")
     if m.on_core:
         print(
             f"{PROG}: note: {len(m.on_core)} kernel(s) run as loops on the control core "
-            f"({', '.join(m.on_core)}): no accelerator of the cluster takes them as they are "
-            "(tiling and padding are not implemented yet)"
+            f"({', '.join(m.on_core)}): no accelerator of the cluster takes them as they are"
         )
     return 0
 
@@ -128,8 +150,75 @@ def _load_inputs(path: Path, manifest: Manifest) -> dict[str, np.ndarray]:
     return arrays
 
 
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError) as e:
+        raise SnaxcError(f"{path}: cannot read inputs ({e})") from None
+
+
+def check_against_onnxruntime(
+    model_path: Path, inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray], info
+) -> list[str]:
+    """Run `model_path` on onnxruntime with `inputs`; one report line per output."""
+    from snaxc.frontend.onnx import load_onnx
+
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise SnaxcError("--check needs onnxruntime (pip install 'snaxc[nn]')") from None
+    model = load_onnx(model_path)
+    try:
+        sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    except Exception as e:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise SnaxcError(f"{model_path}: onnxruntime cannot load the model: {msg}") from None
+    ins = [i.name for i in sess.get_inputs()]
+    if sorted(ins) != sorted(inputs):
+        raise SnaxcError(
+            f"{model_path}: the model takes input(s) {', '.join(ins)}, the inputs file has "
+            f"{', '.join(sorted(inputs))}"
+        )
+    outs = [o.name for o in sess.get_outputs()]
+    if sorted(outs) != sorted(outputs):
+        raise SnaxcError(
+            f"{model_path}: the model has output(s) {', '.join(outs)}, the program "
+            f"{', '.join(sorted(outputs))}"
+        )
+    try:
+        ref = dict(zip(outs, sess.run(None, inputs), strict=True))
+    except Exception as e:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise SnaxcError(f"{model_path}: onnxruntime failed: {msg}") from None
+    ports = {p.name: p for p in info.outputs} if info is not None else {}
+    lines = []
+    for name in outs:
+        want, got = np.asarray(ref[name]), outputs[name]
+        if want.shape != got.shape:
+            raise SnaxcError(
+                f"{model_path}: output {name} is {list(want.shape)} on onnxruntime, "
+                f"{list(got.shape)} on the cluster"
+            )
+        diff = np.abs(want.astype(np.float64) - got.astype(np.float64))
+        equal = int((want == got).sum())
+        line = (
+            f"  {name}: largest difference {diff.max(initial=0.0):.6g}"
+            f"{_lsb(ports.get(name), diff)}, {equal}/{want.size} elements equal "
+            f"({100.0 * equal / max(want.size, 1):.2f}%)"
+        )
+        lines.append(line)
+    return lines
+
+
+def _lsb(port, diff: np.ndarray) -> str:
+    if port is None or not port.quantized or diff.size == 0:
+        return ""
+    return f" ({diff.max() / port.scale:.3g} LSB)"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from snaxc.runtime.simulator import SimulationError, Simulator
+    from snaxc.api import ModelInfo, model_inputs, model_outputs, simulate
 
     pkg = Path(args.package)
     if not pkg.is_dir():
@@ -148,49 +237,44 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"{pkg} was compiled for cluster '{cfg.name}' ({manifest.config_hash}), "
                 f"not for {args.config} ('{given.name}', {given.hash()})"
             )
-    inputs = _load_inputs(Path(args.inputs), manifest)
-    try:
-        sim = Simulator(cfg)
-        sim.load_elf(pkg / manifest.program)
-        for t in manifest.inputs:
-            sim.write_l3(t.l3_address, np.ascontiguousarray(inputs[t.name]))
-        result = sim.run(max_cycles=args.max_cycles)
-        acc_counters = (
-            np.frombuffer(sim.read_symbol(manifest.counters_symbol), dtype="<u4")
-            if manifest.counters_symbol
-            else None
-        )
-        outputs = {
-            t.name: np.frombuffer(sim.read_l3(t.l3_address, t.nbytes), dtype=t.dtype)
-            .reshape(t.shape)
-            .copy()
-            for t in manifest.outputs
-        }
-    except SimulationError as e:
-        raise SnaxcError(f"{pkg}: {str(e).splitlines()[0]}") from None
-    if result.exit_code != 0:
-        raise SnaxcError(f"{pkg}: the program exited with code {result.exit_code}")
+    if args.check is not None and not Path(args.check).is_file():
+        raise SnaxcError(f"{args.check}: no such file (--check takes an ONNX model)")
+    info = ModelInfo.read(pkg)
+    if info is None:
+        raw_inputs = _load_inputs(Path(args.inputs), manifest)
+        arrays = raw_inputs
+    else:
+        raw_inputs = _read_npz(Path(args.inputs))
+        arrays = model_inputs(info, raw_inputs, where=str(args.inputs))
+    got, perf = simulate(pkg, manifest, arrays, args.max_cycles)
+    outputs = got if info is None else model_outputs(info, got)
     try:
         np.savez(args.output, **outputs)
     except OSError as e:
         raise SnaxcError(f"{args.output}: cannot write outputs ({e.strerror})") from None
-    c = result.counters
-    print(f"{PROG}: ran {pkg} on cluster '{cfg.name}': {result.cycles:,} cycles")
-    print(
-        f"  core active {c.get('core_active_cycles', 0):,} cycles; DMA "
-        f"{c.get('dma_bytes_read', 0):,} bytes read, {c.get('dma_bytes_written', 0):,} "
-        f"written, busy {c.get('dma_busy_cycles', 0):,} cycles; "
-        f"TCDM bank conflicts {c.get('tcdm_bank_conflicts', 0):,}"
-    )
-    if acc_counters is not None:
-        for i, name in enumerate(manifest.accelerators):
-            busy, stall = int(acc_counters[2 * i]), int(acc_counters[2 * i + 1])
-            share = 100.0 * busy / result.cycles if result.cycles else 0.0
-            print(
-                f"  {name}: busy {busy:,} cycles ({share:.1f}% of the run), "
-                f"datapath stalled {stall:,} cycles"
-            )
-    print(f"  outputs ({', '.join(t.name for t in manifest.outputs)}) written to {args.output}")
+    print(f"{PROG}: ran {pkg} on cluster '{cfg.name}': {perf.cycles:,} cycles")
+    for line in _summary_lines(perf):
+        print(f"  {line}")
+    print(f"  outputs ({', '.join(outputs)}) written to {args.output}")
+    if args.check is not None:
+        lines = check_against_onnxruntime(Path(args.check), raw_inputs, outputs, info)
+        print(f"{PROG}: compared with onnxruntime running {args.check}:")
+        for line in lines:
+            print(line)
+    return 0
+
+
+def _summary_lines(perf) -> list[str]:
+    """The performance summary without the cycle count (printed on the first line)."""
+    first, *rest = perf.summary().splitlines()
+    return [first.split("; ", 1)[1], *rest]
+
+
+def cmd_quantize(args: argparse.Namespace) -> int:
+    from snaxc.quantize import quantize
+
+    out = quantize(args.model, args.calibration, args.output)
+    print(f"{PROG}: wrote {out} (int8, per-tensor QDQ)")
     return 0
 
 
@@ -205,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
             "example:\n"
             "  snaxc compile matmul.mlir -c cluster.yaml -o build/\n"
             "  snaxc run build/ --inputs x.npz -o y.npz\n\n"
+            "a network:\n"
+            "  snaxc quantize model.onnx --calibration cal.npz -o model_int8.onnx\n"
+            "  snaxc compile model_int8.onnx -o build/\n"
+            "  snaxc run build/ --inputs x.npz -o y.npz --check model_int8.onnx\n\n"
             "Run 'snaxc COMMAND --help' for the options of each command."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -214,18 +302,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser(
         "compile",
-        help="compile an MLIR file into a program package for the cluster",
+        help="compile an MLIR file or an ONNX model into a program package for the cluster",
         description=(
-            "Compile INPUT (MLIR: linalg named ops or linalg.generic, on tensors or memrefs) "
+            "Compile INPUT (MLIR: linalg named ops or linalg.generic, on tensors or memrefs; "
+            "or an ONNX model, int8 per-tensor QDQ as 'snaxc quantize' writes it) "
             "for the cluster described by --config. Matmuls go to an accelerator of the "
             "cluster that runs them; everything else runs as loops on the control core. "
+            "For an ONNX model the float requantization becomes the hardware's fixed-point "
+            "multiplier/shift (fixed-point-requant), and the model's float inputs and "
+            "outputs are quantized and dequantized on the host (OUTDIR/model.json). "
             "OUTDIR receives program.elf (the control program with its constants), "
             "program.ll (its LLVM IR) and manifest.json (inputs and outputs with names, "
             "shapes, dtypes and L3 addresses; the configuration and its hash; what runs "
             "where). The whole working set must fit the TCDM: tiling is not implemented yet."
         ),
     )
-    c.add_argument("input", metavar="INPUT", help="the .mlir file to compile")
+    c.add_argument("input", metavar="INPUT", help="the .mlir or .onnx file to compile")
+    c.add_argument(
+        "--input-shape",
+        action="append",
+        metavar="NAME=D0,D1,...",
+        help="static shape of an ONNX input with dynamic dimensions (repeatable)",
+    )
     c.add_argument(
         "-c",
         "--config",
@@ -264,7 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Load the package in OUTDIR (from 'snaxc compile') into the Verilator-simulated "
             "cluster, write the input arrays from --inputs, run, and save the outputs to -o. "
             "Prints the cycle count, the DMA traffic and each accelerator's busy and stall "
-            "cycles (its utilization) from the hardware counters."
+            "cycles (its utilization) from the hardware counters. For a compiled ONNX model "
+            "the inputs and outputs are the model's (named as in the model, float32 where "
+            "the model quantizes them)."
         ),
     )
     r.add_argument("package", metavar="OUTDIR", help="directory written by 'snaxc compile'")
@@ -290,7 +390,33 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="stop with an error if the program runs longer (default: %(default)s)",
     )
+    r.add_argument(
+        "--check",
+        metavar="MODEL.onnx",
+        help="also run MODEL.onnx on onnxruntime with the same inputs and print, per output, "
+        "the largest difference and the share of exactly equal elements",
+    )
     r.set_defaults(func=cmd_run)
+
+    q = sub.add_parser(
+        "quantize",
+        help="quantize a float ONNX model to int8 for the cluster's accelerators",
+        description=(
+            "Quantize MODEL.onnx with onnxruntime's static quantization: QDQ format, per "
+            "tensor, int8 activations and weights, int32 biases, on the ops the cluster "
+            "runs. The calibration file holds one array per graph input, shaped "
+            "(samples, *input_shape). The input model is never overwritten."
+        ),
+    )
+    q.add_argument("model", metavar="MODEL.onnx", help="float ONNX model")
+    q.add_argument(
+        "--calibration",
+        required=True,
+        metavar="DATA.npz",
+        help="calibration inputs, one array per graph input, shaped (samples, *input_shape)",
+    )
+    q.add_argument("-o", "--output", required=True, metavar="OUT.onnx", help="model to write")
+    q.set_defaults(func=cmd_quantize)
     return parser
 
 

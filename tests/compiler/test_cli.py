@@ -66,10 +66,10 @@ def test_malformed_input_names_position(tmp_path: Path, capsys):
 
 
 def test_unsupported_input_type(tmp_path: Path, capsys):
-    onnx = tmp_path / "model.onnx"
-    onnx.write_bytes(b"\x08\x07")
-    assert main(["compile", str(onnx), "-o", str(tmp_path / "out")]) == 1
-    assert "unsupported input type '.onnx'" in _error_line(capsys)
+    src = tmp_path / "model.tflite"
+    src.write_bytes(b"\x08\x07")
+    assert main(["compile", str(src), "-o", str(tmp_path / "out")]) == 1
+    assert "unsupported input type '.tflite' (expected .mlir or .onnx)" in _error_line(capsys)
 
 
 @pytest.mark.parametrize(
