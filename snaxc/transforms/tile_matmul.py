@@ -56,7 +56,6 @@ from snaxc.transforms.declare_accelerators import declare_accelerators
 from snaxc.transforms.place_program_io import size_bytes
 
 L3_BASE = 0x8000_0000
-BANK_WORDS = 32  # banks of the default TCDM; layouts below are conflict-free for it
 MAX_TILES = 128
 """The schedule is straight-line code in the core's memory: at most this many tiles
 (128 tiles of 512x512x512 make a 47 KB program of the 64 KiB core memory)."""
@@ -71,11 +70,11 @@ def _ceil8(x: int) -> int:
     return (x + 7) // 8 * 8
 
 
-def row_words(beats: int) -> int:
-    """Words per padded row holding `beats` 8-byte words: the next count = 1 mod 32 when
-    that wastes at most 1/8 (ports of a beat then sit in consecutive banks), otherwise the
-    next odd count (ports in distinct banks)."""
-    w = beats + (1 - beats) % BANK_WORDS
+def row_words(beats: int, banks: int) -> int:
+    """Words per padded row holding `beats` 8-byte words: the next count = 1 mod `banks`
+    when that wastes at most 1/8 (ports of a beat then sit in consecutive banks), otherwise
+    the next odd count (ports in distinct banks)."""
+    w = beats + (1 - beats) % banks
     if w - beats <= max(1, beats // 8):
         return w
     return beats | 1
@@ -91,6 +90,16 @@ class TilePlan:
     tm: int
     tn: int
     slots: int
+    banks: int = 32
+    """TCDM banks (64-bit words): the layouts keep the GeMM's streams in distinct banks."""
+
+    @property
+    def bank_row(self) -> int:
+        """Bytes of one row across all banks."""
+        return 8 * self.banks
+
+    def round_up(self, nbytes: int) -> int:
+        return (nbytes + self.bank_row - 1) // self.bank_row * self.bank_row
 
     @property
     def kp(self) -> int:
@@ -102,17 +111,17 @@ class TilePlan:
 
     @property
     def a_row(self) -> int:
-        return 8 * row_words(self.kt)
+        return 8 * row_words(self.kt, self.banks)
 
     @property
     def b_row(self) -> int:
         """Stride between the 8 rows of a k beat in a B group."""
-        return 8 * row_words(self.kt)
+        return 8 * row_words(self.kt, self.banks)
 
     @property
     def b_group(self) -> int:
-        """Stride between groups of 8 columns: a multiple of 256 bytes."""
-        return (8 * self.b_row + 255) // 256 * 256
+        """Stride between groups of 8 columns: a whole number of bank rows."""
+        return self.round_up(8 * self.b_row)
 
     @property
     def d_row(self) -> int:
@@ -120,9 +129,9 @@ class TilePlan:
 
     @property
     def a_group(self) -> int:
-        """Stride between groups of 8 rows: a multiple of 256 bytes, so every output row
-        of tiles reads A in the same banks."""
-        return (8 * self.a_row + 255) // 256 * 256
+        """Stride between groups of 8 rows: a whole number of bank rows, so every output
+        row of tiles reads A in the same banks as the last."""
+        return self.round_up(8 * self.a_row)
 
     @property
     def a_bytes(self) -> int:
@@ -137,7 +146,7 @@ class TilePlan:
         return self.tm * self.d_row
 
     def l1_bytes(self) -> int:
-        return self.slots * (self.a_bytes + self.b_bytes + self.d_bytes + 3 * 256)
+        return self.slots * (self.a_bytes + self.b_bytes + self.d_bytes + 3 * self.bank_row)
 
     @property
     def mp(self) -> int:
@@ -168,14 +177,14 @@ def _elem(nbytes: int, widest: int) -> int:
 
 
 def choose_tiles(
-    m: int, k: int, n: int, l1_free: int, slots: int, tm: int = 0, tn: int = 0
+    m: int, k: int, n: int, l1_free: int, slots: int, tm: int = 0, tn: int = 0, banks: int = 32
 ) -> TilePlan | None:
     """The tile sizes (multiples of 8) with the lowest estimate that fit `l1_free`;
     `tm`/`tn` given (non-zero): only that size."""
     best: TilePlan | None = None
     for tile_m in [tm] if tm else range(8, _ceil8(m) + 1, 8):
         for tile_n in [tn] if tn else range(8, _ceil8(n) + 1, 8):
-            p = TilePlan(m, k, n, tile_m, tile_n, slots)
+            p = TilePlan(m, k, n, tile_m, tile_n, slots, banks)
             if p.l1_bytes() > l1_free or p.tiles() > MAX_TILES:
                 continue
             if best is None or p.estimate() < best.estimate():
@@ -293,10 +302,13 @@ class TileLargeMatmul(RewritePattern):
         if fits and aligned and not self.force:
             return  # dispatch-kernels runs it whole
         mine = {v.op for v in (a, b, d) if isinstance(v, OpResult)}
-        free_from = (_l1_end(module, mine) + 255) // 256 * 256
+        row = 8 * self.cfg.tcdm.banks
+        free_from = (_l1_end(module, mine) + row - 1) // row * row
         slots = 2 if self.double_buffer else 1
         free = self.cfg.tcdm_bytes - free_from
-        plan = choose_tiles(job.m, job.k, job.n, free, slots, self.tile_m, self.tile_n)
+        plan = choose_tiles(
+            job.m, job.k, job.n, free, slots, self.tile_m, self.tile_n, self.cfg.tcdm.banks
+        )
         if plan is None:
             raise DiagnosticException(
                 f"tile-matmul: a {job.m}x{job.k}x{job.n} matmul has no full-K tiling with "
@@ -340,15 +352,16 @@ class _Schedule:
 
         def take(nbytes: int, skew: int) -> int:
             nonlocal off
-            start = (off + 255) // 256 * 256 + skew
+            start = p.round_up(off) + skew
             off = start + nbytes
             allocs.append(_alloc(start, nbytes))
             return TCDM_BASE + start
 
-        # A at 0 mod 256, B at 128 mod 256: their bank windows stay 16 banks apart.
+        # A at bank 0, B at bank banks / 2 (their 8-bank windows move in lock step and
+        # never meet), D in between.
         self.a_slots = [take(p.a_bytes, 0) for _ in range(p.slots)]
-        self.b_slots = [take(p.b_bytes, 128) for _ in range(p.slots)]
-        self.d_slots = [take(p.d_bytes, 64) for _ in range(p.slots)]
+        self.b_slots = [take(p.b_bytes, p.bank_row // 2) for _ in range(p.slots)]
+        self.d_slots = [take(p.d_bytes, p.bank_row // 4) for _ in range(p.slots)]
         self.e.insert(*allocs)
         nm, nn = p.mp // p.tm, p.np_ // p.tn
         self.tiles = [(jn, im) for jn in range(nn) for im in range(nm)]

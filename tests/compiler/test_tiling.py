@@ -98,3 +98,18 @@ func.func @qmm(%a: tensor<{m}x{k}xi8>, %b: tensor<{k}x{n}xi8>) -> tensor<{m}x{n}
     assert manifest.on_accelerators == ["quantized_matmul@gemm0"]
     want = (a.astype(np.int32) - 5) @ (b.astype(np.int32) + 9)
     assert_equal(out, want, "seed 41 padded quantized matmul")
+
+
+def test_cli_switches_off_double_buffering_and_overlap(tmp_path: Path, capsys):
+    from snaxc.cli import main
+
+    src = tmp_path / "mm.mlir"
+    src.write_text(matmul_mlir(64, 1024, 64))
+    sizes = {}
+    for flags in ([], ["--no-config-overlap"], ["--no-double-buffer", "--no-config-overlap"]):
+        out = tmp_path / ("out" + "".join(flags))
+        assert main(["compile", str(src), "-o", str(out), *flags]) == 0
+        assert "on accelerators: matmul@gemm0" in capsys.readouterr().out
+        sizes[tuple(flags)] = (out / "program.ll").read_text()
+    # Three different programs: the schedule changes with each switch.
+    assert len(set(sizes.values())) == 3
