@@ -75,9 +75,12 @@ def test_padded_random_shapes_on_gemm(seed: int, tmp_path: Path, acc_cfg, acc_mo
     assert_equal(out, a.astype(np.int32) @ b.astype(np.int32), f"seed {seed} {m}x{k}x{n}")
 
 
-def test_padded_quantized_matmul_pads_k_with_zero_point(tmp_path: Path, acc_cfg, acc_model):
-    """K = 13: the three padded K terms must vanish, (a_zp - a_zp) * (B - b_zp) = 0."""
-    m, k, n = 10, 13, 19
+@pytest.mark.parametrize("m, k, n", [(10, 13, 19), (40, 1501, 36)])
+def test_padded_quantized_matmul_pads_k_with_zero_point(
+    m: int, k: int, n: int, tmp_path: Path, acc_cfg, acc_model
+):
+    """K not a multiple of 8: the padded K terms must vanish, (a_zp - a_zp) * (B - b_zp) = 0.
+    The second shape does not fit L1 whole (tiled and padded)."""
     text = f"""
 func.func @qmm(%a: tensor<{m}x{k}xi8>, %b: tensor<{k}x{n}xi8>) -> tensor<{m}x{n}xi32> {{
   %za = arith.constant 5 : i32
@@ -97,7 +100,7 @@ func.func @qmm(%a: tensor<{m}x{k}xi8>, %b: tensor<{k}x{n}xi8>) -> tensor<{m}x{n}
     out, manifest, _ = run(text, [a, b], tmp_path, acc_cfg, acc_model)
     assert manifest.on_accelerators == ["quantized_matmul@gemm0"]
     want = (a.astype(np.int32) - 5) @ (b.astype(np.int32) + 9)
-    assert_equal(out, want, "seed 41 padded quantized matmul")
+    assert_equal(out, want, f"seed 41 padded quantized matmul {m}x{k}x{n}")
 
 
 def test_cli_switches_off_double_buffering_and_overlap(tmp_path: Path, capsys):
