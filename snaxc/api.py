@@ -343,22 +343,24 @@ def compile_model(
     example_inputs: Any = None,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     dump: Dump | None = None,
+    options: Any = None,
 ) -> tuple[Manifest, ModelInfo, float]:
     """Compile `model` for `cfg` into `outdir`: (manifest, model description, seconds)."""
     from xdsl.transforms.dead_code_elimination import DeadCodeElimination
 
     from snaxc.backend.llvm_ir import module_text
-    from snaxc.compiler import compile_file
+    from snaxc.compiler import Options, compile_file
     from snaxc.dialects import snaxc_context
     from snaxc.frontend import import_model
     from snaxc.transforms.fixed_point_requant import FixedPointRequant
     from snaxc.transforms.kernel_to_arith import KernelToArith
 
     start = time.perf_counter()
+    options = options or Options()
     dump = dump or (lambda stage, module: None)
     source = _source_name(model)
     if isinstance(model, str | Path) and Path(model).suffix == ".mlir":
-        result = compile_file(Path(model), cfg, outdir, dump)
+        result = compile_file(Path(model), cfg, outdir, dump, options)
         m = result.manifest
         ports = (
             [Port(t.name, t.name, t.shape, t.dtype) for t in m.inputs],
@@ -390,7 +392,7 @@ def compile_model(
         src = Path(tmp) / f"{stem}.mlir"
         src.write_text(text)
         try:
-            result = compile_file(src, cfg, outdir, dump)
+            result = compile_file(src, cfg, outdir, dump, options)
         except SnaxcError as e:
             raise SnaxcError(str(e).replace(str(src), source)) from None
     info = ModelInfo(source, inputs, outputs)

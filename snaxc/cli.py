@@ -92,7 +92,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
         from snaxc.frontend.onnx import parse_input_shapes
 
         shapes = parse_input_shapes(args.input_shape or [])
-        m, info, _ = compile_model(src, cfg, Path(args.output), input_shapes=shapes, dump=dump)
+        m, info, _ = compile_model(
+            src, cfg, Path(args.output), input_shapes=shapes, dump=dump, options=_options(args)
+        )
         outdir = Path(args.output)
     else:
         if args.input_shape:
