@@ -304,11 +304,15 @@ class TileLargeMatmul(RewritePattern):
         mine = {v.op for v in (a, b, d) if isinstance(v, OpResult)}
         row = 8 * self.cfg.tcdm.banks
         free_from = (_l1_end(module, mine) + row - 1) // row * row
-        slots = 2 if self.double_buffer else 1
         free = self.cfg.tcdm_bytes - free_from
-        plan = choose_tiles(
-            job.m, job.k, job.n, free, slots, self.tile_m, self.tile_n, self.cfg.tcdm.banks
-        )
+        plan = None
+        # Double buffers if they fit, else single ones (K too long for two).
+        for slots in (2, 1) if self.double_buffer else (1,):
+            plan = choose_tiles(
+                job.m, job.k, job.n, free, slots, self.tile_m, self.tile_n, self.cfg.tcdm.banks
+            )
+            if plan is not None:
+                break
         if plan is None:
             raise DiagnosticException(
                 f"tile-matmul: a {job.m}x{job.k}x{job.n} matmul has no full-K tiling with "
@@ -318,7 +322,7 @@ class TileLargeMatmul(RewritePattern):
         src = (_l3_offset(a_in.src), _l3_offset(b_in.src), _l3_offset(d_out.dst))
         instance, module_fns = target
         _Schedule(plan, job, instance, module_fns, free_from, src, g).emit(
-            self.double_buffer, self.config_overlap
+            plan.slots == 2, self.config_overlap
         )
         for t in (a_in, b_in, d_out):
             _remove_transfer(t, rewriter)
