@@ -1,6 +1,8 @@
 """Zoo networks, quantized int8, compiled from ONNX and simulated on the cluster: outputs
 bit-exact with the integer golden model and equal to onnxruntime's (issue 5).
 
+`residual_clip` (conftest) adds what the zoo networks do not exercise: an add of two
+differently scaled tensors, a Clip and a Relu that onnxruntime cannot fold.
 Each network is compiled once per module; each sample is one simulated inference. The
 networks run where the pipeline puts them today (the compile report and manifest say which
 kernels run on the core); the checks hold wherever they run.
@@ -16,8 +18,8 @@ from snaxc.golden.network import NetworkModel
 from snaxc.models import random_inputs
 
 SEED = 11
-SAMPLES = {"mlp": 4, "cnn": 2}
-MAX_CYCLES = {"mlp": 1_000_000, "cnn": 3_000_000}
+SAMPLES = {"mlp": 4, "cnn": 2, "residual_clip": 8}
+MAX_CYCLES = {"mlp": 1_000_000, "cnn": 3_000_000, "residual_clip": 500_000}
 """Cycle budgets per inference (the simulator runs ~0.3-1 M cycles/s)."""
 
 
