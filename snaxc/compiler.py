@@ -3,6 +3,7 @@
     import (upstream MLIR: generalize, bufferize, results as out-parameters)
     recognize-rescale, recognize-kernels
     place-program-io        inputs/outputs in L3, working copies and buffers in L1, DMA
+    pad-to-dma              padding (fill + interior copy) on the DMA
     conv-to-gemm            convolutions as matmuls on an im2col buffer made by the DMA
     fuse-gemm-output        matmul + bias + requantization + ReLU: one launch, int8 out
     dispatch-kernels        matmuls to an accelerator that lists them (operands in L1)
@@ -54,6 +55,7 @@ from snaxc.transforms.kernel_to_arith import KernelToArith
 from snaxc.transforms.lower_accfg import LowerAccfg
 from snaxc.transforms.lower_dma import LowerDma
 from snaxc.transforms.lower_static_alloc import LowerStaticAllocPass
+from snaxc.transforms.pad_to_dma import pad_to_dma
 from snaxc.transforms.place_program_io import PlaceProgramIo
 from snaxc.transforms.recognize_kernels import RecognizeKernels
 from snaxc.transforms.recognize_rescale import RecognizeRescalePass
@@ -86,6 +88,17 @@ class _Dispatch(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         self.done.extend(dispatch_kernels(op, self.cfg))
+
+
+@dataclass(frozen=True)
+class _PadToDma(ModulePass):
+    """`pad-to-dma` with an in-memory configuration."""
+
+    cfg: ClusterConfig
+    name = "pad-to-dma"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        pad_to_dma(op, self.cfg)
 
 
 @dataclass(frozen=True)
@@ -157,6 +170,7 @@ def passes(
         # L1 use is checked by tile-matmul, after it has tiled what does not fit.
         PlaceProgramIo(l1_bytes=1 << 32, l3_bytes=cfg.l3_bytes),
         _Tile(cfg, done, options.double_buffer, options.config_overlap),
+        _PadToDma(cfg),
         _ConvToGemm(cfg),
         _Fuse(cfg, done),
         _Dispatch(cfg, done),

@@ -23,6 +23,12 @@ def _conv_to_gemm() -> type[ModulePass]:
     return ConvToGemm
 
 
+def _pad_to_dma() -> type[ModulePass]:
+    from snaxc.transforms.pad_to_dma import PadToDma
+
+    return PadToDma
+
+
 def _dispatch_simd() -> type[ModulePass]:
     from snaxc.transforms.dispatch_simd import DispatchSimd
 
@@ -138,6 +144,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "accfg-thread-states": _accfg_thread_states,
     "conv-to-gemm": _conv_to_gemm,
     "dispatch-simd": _dispatch_simd,
+    "pad-to-dma": _pad_to_dma,
     "fuse-gemm-output": _fuse_gemm_output,
     "recognize-rescale": _recognize_rescale,
     "copies-to-dma": _copies_to_dma,

@@ -1,0 +1,256 @@
+"""`pad-to-dma`: padding (`tensor.pad` after bufferization) on the DMA instead of the core.
+
+Bufferization turns `tensor.pad` into a fill of the padded buffer with the pad value and a
+copy of the input into the interior (a `memref.subview`):
+
+    linalg.generic outs(%P) { yield %v }                         (the fill, every element)
+    %sv = memref.subview %P[offsets] [sizes] [1, ...]
+    linalg.generic ins(%X) outs(%sv) { ^bb0(%x, %o): yield %x }  (the copy)
+
+On statically placed L1 buffers this pass replaces both by DMA transfers:
+
+    P viewed as 8-byte words: the core stores the pad value replicated into word 0, the DMA
+    copies word 0 to every other word (source stride 0), then one strided DMA transfer
+    writes X into the interior (destination strides from the subview's layout)
+
+so the pad value may be any constant (zero or an input zero point). The padded buffer
+must be a whole number of 8-byte words; patterns with more dims than the DMA's loops (after
+dropping unit dims) are left on the core.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+from xdsl.context import Context
+from xdsl.dialects import arith, memref
+from xdsl.dialects.builtin import (
+    AffineMapAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+    NoneAttr,
+    StridedLayoutAttr,
+    i32,
+    i64,
+)
+from xdsl.dialects.linalg import ops as linalg
+from xdsl.ir import Operation, OpResult, SSAValue
+from xdsl.ir.affine import AffineMap
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.utils.exceptions import DiagnosticException
+
+from snaxc.config import TCDM_BASE, ClusterConfig, ConfigError, load_config
+from snaxc.dialects import dma, snax
+
+
+def _l1(value: SSAValue) -> snax.StaticAllocOp | None:
+    if not isinstance(value, OpResult) or not isinstance(value.op, snax.StaticAllocOp):
+        return None
+    t = value.type
+    if value.op.memory_space != snax.MemorySpace.L1 or not isinstance(t, MemRefType):
+        return None
+    return value.op if isinstance(t.layout, NoneAttr) else None
+
+
+def _esize(t: MemRefType) -> int | None:
+    e = t.element_type
+    if isinstance(e, IntegerType) and e.width.data in (8, 16, 32, 64):
+        return e.width.data // 8
+    return None
+
+
+def _constant(value: SSAValue) -> int | None:
+    if isinstance(value, OpResult) and isinstance(value.op, arith.ConstantOp):
+        attr = value.op.value
+        if isinstance(attr, IntegerAttr):
+            return attr.value.data
+    return None
+
+
+def _fill_value(g: linalg.GenericOp) -> int | None:
+    """The constant a generic writes to every element of its single output, if it is one."""
+    if len(g.outputs) != 1:
+        return None
+    rank = len(g.outputs[0].type.get_shape())  # type: ignore[union-attr]
+    maps = [m.data for m in g.indexing_maps if isinstance(m, AffineMapAttr)]
+    if maps[-1] != AffineMap.identity(rank):
+        return None
+    body = list(g.body.block.ops)
+    if len(body) != 1 or not isinstance(body[0], linalg.YieldOp) or len(body[0].operands) != 1:
+        return None
+    v = body[0].operands[0]
+    args = g.body.block.args
+    if not g.inputs:
+        return _constant(v)
+    if len(g.inputs) == 1 and v is args[0] and maps[0] == AffineMap(rank, 0, ()):
+        return _constant(g.inputs[0])
+    return None
+
+
+def _is_copy(g: linalg.GenericOp) -> bool:
+    if len(g.inputs) != 1 or len(g.outputs) != 1:
+        return False
+    maps = [m.data for m in g.indexing_maps if isinstance(m, AffineMapAttr)]
+    rank = len(g.outputs[0].type.get_shape())  # type: ignore[union-attr]
+    if any(m != AffineMap.identity(rank) for m in maps):
+        return False
+    body = list(g.body.block.ops)
+    return (
+        len(body) == 1
+        and isinstance(body[0], linalg.YieldOp)
+        and tuple(body[0].operands) == (g.body.block.args[0],)
+    )
+
+
+def _simplify(bounds: list[int], strides: list[int]) -> tuple[list[int], list[int]]:
+    kept = [(b, s) for b, s in zip(bounds, strides, strict=True) if b != 1]
+    return [b for b, _ in kept] or [1], [s for _, s in kept] or [0]
+
+
+def _merge(bounds: list[int], strides: list[int]) -> tuple[list[int], list[int]]:
+    """Merge loops whose inner loop is contiguous with them (outermost first)."""
+    b, s = list(bounds), list(strides)
+    i = len(b) - 1
+    while i > 0:
+        if s[i - 1] == b[i] * s[i]:
+            b[i - 1 : i + 1] = [b[i - 1] * b[i]]
+            s[i - 1 : i + 1] = [s[i]]
+        i -= 1
+    return b, s
+
+
+def _word(value: int, esize: int) -> int:
+    """`value` (esize bytes) replicated into a signed 64-bit word."""
+    v = value & ((1 << (8 * esize)) - 1)
+    w = 0
+    for i in range(8 // esize):
+        w |= v << (8 * esize * i)
+    return w - (1 << 64) if w >> 63 else w
+
+
+@dataclass
+class Pad:
+    fill: linalg.GenericOp
+    copy: linalg.GenericOp
+    subview: memref.SubviewOp
+    value: int
+
+
+def match_pad(copy: linalg.GenericOp) -> Pad | None:
+    if not _is_copy(copy):
+        return None
+    (dst,) = copy.outputs
+    if not isinstance(dst, OpResult) or not isinstance(dst.op, memref.SubviewOp):
+        return None
+    sv = dst.op
+    padded = sv.source
+    if _l1(padded) is None or _l1(copy.inputs[0]) is None or sv.offsets or sv.sizes:
+        return None  # dynamic offsets or sizes
+    if any(s != 1 for s in sv.static_strides.get_values()):
+        return None
+    op = sv.prev_op
+    while isinstance(op, arith.ConstantOp):
+        op = op.prev_op
+    if not isinstance(op, linalg.GenericOp) or list(op.outputs) != [padded]:
+        return None
+    value = _fill_value(op)
+    if value is None:
+        return None
+    return Pad(op, copy, sv, value)
+
+
+def _rewrite(pad: Pad, dims: int) -> bool:
+    padded = pad.subview.source
+    alloc = _l1(padded)
+    src_alloc = _l1(pad.copy.inputs[0])
+    assert alloc is not None and src_alloc is not None
+    t = padded.type
+    assert isinstance(t, MemRefType)
+    esize = _esize(t)
+    if esize is None:
+        return False
+    nbytes = prod(t.get_shape()) * esize
+    if nbytes % 8 or alloc.offset.value.data % 8:
+        return False
+    sv_t = pad.subview.result.type
+    assert isinstance(sv_t, MemRefType)
+    layout = sv_t.layout
+    if not isinstance(layout, StridedLayoutAttr):
+        return False
+    strides = layout.get_strides()
+    offset = layout.get_offset()
+    if offset is None or any(s is None for s in strides):
+        return False
+    shape = list(sv_t.get_shape())
+    db, ds = _merge(*_simplify(shape, [s * esize for s in strides]))  # type: ignore[operator]
+    if len(db) > dims:
+        return False
+    words = nbytes // 8
+    view = snax.StaticAllocOp(
+        alloc.offset.value.data, MemRefType(i64, [words], memory_space=t.memory_space)
+    )
+    word = arith.ConstantOp(IntegerAttr(_word(pad.value, esize), i64))
+    zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
+    store = memref.StoreOp.get(word.result, view.result, [zero.result])
+    ops: list[Operation] = [view, word, zero, store]
+    if words > 1:
+        bcast = dma.StartOp(
+            view.result,
+            view.result,
+            8,
+            dma.PatternAttr([words], [0]),
+            dma.PatternAttr([words], [8]),
+        )
+        # The interior copy must not start before the fill has finished.
+        ops += [bcast, dma.WaitOp([bcast.token])]
+    dst = arith.ConstantOp(IntegerAttr(TCDM_BASE + alloc.offset.value.data + offset * esize, i32))
+    total = prod(shape) * esize
+    copy = dma.StartOp(
+        pad.copy.inputs[0],
+        dst.result,
+        esize,
+        dma.PatternAttr([total // esize], [esize]),
+        dma.PatternAttr(db, ds),
+    )
+    ops += [dst, copy, dma.WaitOp([copy.token])]
+    Rewriter.insert_op(ops, InsertPoint.before(pad.copy))
+    Rewriter.erase_op(pad.copy)
+    if not pad.subview.result.uses:
+        Rewriter.erase_op(pad.subview)
+    Rewriter.erase_op(pad.fill)
+    return True
+
+
+def pad_to_dma(module: ModuleOp, cfg: ClusterConfig) -> int:
+    """Move every fill + interior copy pair (a bufferized pad) onto the DMA; returns how
+    many."""
+    count = 0
+    for g in [o for o in module.walk() if isinstance(o, linalg.GenericOp)]:
+        if g.parent is None:
+            continue
+        pad = match_pad(g)
+        if pad is not None and _rewrite(pad, cfg.dma.dims):
+            count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class PadToDma(ModulePass):
+    """Padding (fill + interior copy) on the DMA."""
+
+    name = "pad-to-dma"
+
+    config: str = ""
+    """Path of the cluster configuration YAML; empty: the default configuration."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        try:
+            cfg = load_config(self.config or None)
+        except ConfigError as e:
+            raise DiagnosticException(f"pad-to-dma: {e}") from None
+        pad_to_dma(op, cfg)
