@@ -316,7 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
             "OUTDIR receives program.elf (the control program with its constants), "
             "program.ll (its LLVM IR) and manifest.json (inputs and outputs with names, "
             "shapes, dtypes and L3 addresses; the configuration and its hash; what runs "
-            "where). The whole working set must fit the TCDM: tiling is not implemented yet."
+            "where). Matmuls whose operands do not fit the TCDM are tiled (double-buffered; "
+            "see --no-double-buffer); other kernels must fit it whole."
         ),
     )
     c.add_argument("input", metavar="INPUT", help="the .mlir or .onnx file to compile")
