@@ -231,14 +231,21 @@ class _Emitter:
         return self.consts[v]
 
     def copy(
-        self, src: int, dst: int, elem: int, sb: list[int], ss: list[int], db: list[int], ds_
+        self,
+        src: int,
+        dst: int,
+        elem: int,
+        sb: list[int],
+        ss: list[int],
+        db: list[int],
+        ds: list[int],
     ) -> SSAValue:
         start = dma.StartOp(
             self.const(src),
             self.const(dst),
             elem,
             dma.PatternAttr(sb, ss),
-            dma.PatternAttr(db, ds_),
+            dma.PatternAttr(db, ds),
         )
         self.insert(start)
         return start.token
@@ -458,7 +465,7 @@ class _Schedule:
         rows, cols = min(p.tm, p.m - m0), min(p.tn, p.n - n0)
         if rows <= 0 or cols <= 0:
             return []
-        e = _elem(gcd(4 * cols, 4 * p.n, 64), 64)
+        e = _elem(gcd(4 * cols, 4 * p.n, 4 * p.tn, 64), 64)
         src = self.d_slots[i % p.slots]
         return [
             self.e.copy(

@@ -116,3 +116,28 @@ def test_cli_switches_off_double_buffering_and_overlap(tmp_path: Path, capsys):
         sizes[tuple(flags)] = (out / "program.ll").read_text()
     # Three different programs: the schedule changes with each switch.
     assert len(set(sizes.values())) == 3
+
+
+@pytest.mark.parametrize("seed", [7, 8, 9, 10])
+def test_random_shapes_forced_small_tiles(
+    seed: int, tmp_path: Path, acc_cfg, acc_model, monkeypatch
+):
+    """Many small tiles (several B blocks, partial edge tiles, B slices spread over the
+    previous block) on random shapes, in a random mode."""
+    import functools
+
+    import snaxc.compiler
+    from snaxc.transforms.tile_matmul import tile_matmuls
+
+    rng = np.random.default_rng(seed)
+    m, k, n = (int(x) for x in rng.integers(1, 60, 3))
+    tm, tn = int(rng.choice([8, 16, 24])), int(rng.choice([8, 16, 24, 40]))
+    mode = list(MODES)[int(rng.integers(len(MODES)))]
+    forced = functools.partial(tile_matmuls, force=True, tile_m=tm, tile_n=tn)
+    monkeypatch.setattr(snaxc.compiler, "tile_matmuls", forced)
+    a = rng.integers(-128, 128, (m, k), dtype=np.int8)
+    b = rng.integers(-128, 128, (k, n), dtype=np.int8)
+    out, manifest, _ = run(matmul_mlir(m, k, n), [a, b], tmp_path, acc_cfg, acc_model, MODES[mode])
+    assert manifest.on_accelerators == ["matmul@gemm0"]
+    what = f"seed {seed}: {m}x{k}x{n} in {tm}x{tn} tiles, {mode}"
+    assert_equal(out, a.astype(np.int32) @ b.astype(np.int32), what)
