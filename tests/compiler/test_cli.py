@@ -94,8 +94,8 @@ def test_compile_writes_package(matmul: Path, tmp_path: Path, capsys):
     assert main(["compile", str(matmul), "-o", str(out), "--dump-ir", str(dump)]) == 0
     stdout = capsys.readouterr().out
     assert "3 input(s), 1 output(s)" in stdout
-    # C is accumulated in place, then copied to the result by the DMA.
-    assert "run as loops on the control core (mac)" in stdout
+    # The default cluster has a GeMM: the matmul runs on it.
+    assert "on accelerators: matmul@gemm0" in stdout
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["entry"] == "mm"
     assert [(t["name"], t["role"], t["shape"], t["dtype"]) for t in manifest["tensors"]] == [
@@ -108,8 +108,13 @@ def test_compile_writes_package(matmul: Path, tmp_path: Path, capsys):
         assert f.read(4) == b"\x7fELF"
     # Every stage is inspectable.
     stages = sorted(p.name for p in dump.iterdir())
-    assert stages[:3] == ["00_import.mlir", "01_recognize-kernels.mlir", "02_place-program-io.mlir"]
-    assert "kernel.mac" in (dump / "01_recognize-kernels.mlir").read_text()
+    assert stages[:4] == [
+        "00_import.mlir",
+        "01_recognize-rescale.mlir",
+        "02_recognize-kernels.mlir",
+        "03_place-program-io.mlir",
+    ]
+    assert "kernel.mac" in (dump / "02_recognize-kernels.mlir").read_text()
 
 
 def test_program_too_big_for_l1_is_one_line(tmp_path: Path, capsys):
