@@ -51,7 +51,7 @@ def bench(name: str, build, cfg, work: Path, max_cycles: int) -> str:
     try:
         net = snaxc.compile(q, config=cfg, output_dir=work / f"{name}_pkg")
     except SnaxcError as e:
-        return f"{name:8s} does not compile: {e}"
+        return f"{name:8s} does not compile: {str(e).replace(f'{q}: ', '')}"
     try:
         out = net.run({"input": x}, raw=True, max_cycles=max_cycles)
     except SnaxcError as e:
