@@ -16,11 +16,17 @@ convolution by a matmul generic (`kernel.mac` / `kernel.qmac`) that `dispatch-ke
 (and `fuse-gemm-output`) then run on an accelerator. A zero fill of y right before the
 convolution moves to the matmul view, so the accelerator starts from zero.
 
+Weights that are not an L1 buffer (constants of the program, in the core's private
+memory) are copied to L1 by the core, then by the DMA into the matrix layout. K = C*KH*KW
+that the accelerator's tile does not divide is padded: A's extra columns hold the weights'
+zero point and B's extra rows the input's (both filled by a store and a DMA broadcast), so
+the padded products are zero.
+
 Padding is not done here: the importer's `tensor.pad` becomes a fill of a padded buffer
 and a copy into its interior (on the DMA, `copies-to-dma`) and the convolution reads
 the padded buffer. Only strides (any), no dilation; the pass runs only when the cluster
 has an accelerator that lists `matmul` (resp. `quantized_matmul`) with a tile that
-divides F, C*KH*KW and OH*OW; otherwise the convolution stays and runs on the core.
+divides F and OH*OW; otherwise the convolution stays and runs on the core.
 """
 
 from __future__ import annotations
@@ -29,16 +35,18 @@ from dataclasses import dataclass
 from math import prod
 
 from xdsl.context import Context
-from xdsl.dialects import arith, func
+from xdsl.dialects import arith, func, memref
 from xdsl.dialects.builtin import (
     AffineMapAttr,
     ArrayAttr,
+    IndexType,
     IntegerAttr,
     IntegerType,
     MemRefType,
     ModuleOp,
     NoneAttr,
     i32,
+    i64,
 )
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, Operation, OpResult, Region, SSAValue
@@ -108,8 +116,11 @@ def match_conv(g: linalg.GenericOp) -> Conv | None:
     if len(g.inputs) != (4 if quantized else 2):
         return None
     x, w, (y,) = g.inputs[0], g.inputs[1], g.outputs
-    if any(_l1(v) is None for v in (x, w, y)):
+    if _l1(x) is None or _l1(y) is None:
         return None
+    wt = w.type
+    if not isinstance(wt, MemRefType) or not isinstance(wt.layout, NoneAttr):
+        return None  # weights elsewhere (constants) are copied to L1 by the DMA
     if (_width(x), _width(w), _width(y)) != (8, 8, 32):
         return None
     if [len(_shape(v)) for v in (x, w, y)] != [4, 4, 4] or _shape(x)[0] != 1:
@@ -229,6 +240,51 @@ def _matmul(a: SSAValue, b: SSAValue, d: SSAValue, conv: Conv) -> list[Operation
     return ops
 
 
+def _constant(value: SSAValue) -> int | None:
+    if isinstance(value, OpResult) and isinstance(value.op, arith.ConstantOp):
+        attr = value.op.value
+        if isinstance(attr, IntegerAttr):
+            return attr.value.data
+    return None
+
+
+def _fill(offset: int, nbytes: int, value: int, t: MemRefType) -> list[Operation]:
+    """Fill `nbytes` (a multiple of 8) of L1 at `offset` with the int8 `value`: one store of
+    the replicated word, a DMA broadcast of it, and the wait."""
+    word = 0
+    for i in range(8):
+        word |= (value & 0xFF) << (8 * i)
+    word = word - (1 << 64) if word >> 63 else word
+    view = snax.StaticAllocOp(offset, MemRefType(i64, [nbytes // 8], memory_space=t.memory_space))
+    w = arith.ConstantOp(IntegerAttr(word, i64))
+    zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
+    store = memref.StoreOp.get(w.result, view.result, [zero.result])
+    start = dma.StartOp(
+        view.result,
+        view.result,
+        8,
+        dma.PatternAttr([nbytes // 8], [0]),
+        dma.PatternAttr([nbytes // 8], [8]),
+    )
+    return [view, w, zero, store, start, dma.WaitOp([start.token])]
+
+
+def _copy(src: SSAValue, dst: SSAValue) -> linalg.GenericOp:
+    """A 4-D copy generic (runs on the core)."""
+    t = dst.type
+    assert isinstance(t, MemRefType)
+    block = Block(arg_types=[t.element_type, t.element_type])
+    block.add_op(linalg.YieldOp(block.args[0]))
+    ident = AffineMapAttr(AffineMap.identity(4))
+    return linalg.GenericOp(
+        [src],
+        [dst],
+        Region(block),
+        ArrayAttr([ident, ident]),
+        ArrayAttr([linalg.IteratorTypeAttr.parallel()] * 4),
+    )
+
+
 def _rewrite(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> bool:
     _, c, h, wd = _shape(conv.x)
     f, _, kh, kw = _shape(conv.w)
@@ -238,26 +294,70 @@ def _rewrite(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> bool:
         return False
     m, k, n = f, c * kh * kw, oh * ow
     tile = _tile(cfg, "quantized_matmul" if conv.zps else "matmul")
-    if tile is None or m % tile["m"] or k % tile["k"] or n % tile["n"]:
+    if tile is None or m % tile["m"] or n % tile["n"]:
         return False
+    kp = -(-k // tile["k"]) * tile["k"]
+    # Padded K: A's extra columns hold the weights' zero point, B's extra rows the
+    # input's, so each padded product (zw - zw)(zx - zx) is 0.
+    zx = zw = 0
+    if conv.zps is not None:
+        zx_c, zw_c = (_constant(v) for v in conv.zps)
+        if zx_c is None or zw_c is None:
+            return False
+        zx, zw = zx_c, zw_c
     fn = g.parent_op()
     while fn is not None and not isinstance(fn, func.FuncOp):
         fn = fn.parent_op()
     if fn is None:
         return False
     offset = -(-_l1_end(fn) // _ALIGN) * _ALIGN
-    if offset + k * n > cfg.tcdm_bytes:
+    a_copy = _l1(conv.w) is None or kp != k
+    a_offset = -(-(offset + kp * n) // _ALIGN) * _ALIGN
+    tmp_offset = -(-(a_offset + m * kp) // _ALIGN) * _ALIGN
+    end = a_offset + m * kp if a_copy else offset + kp * n
+    if _l1(conv.w) is None:
+        end = tmp_offset + m * k  # constant weights: the core copies them to L1 first
+    if end > cfg.tcdm_bytes:
         return False
     t = conv.x.type
     assert isinstance(t, MemRefType)
     b_alloc = snax.StaticAllocOp(
-        offset, MemRefType(t.element_type, [k, n], memory_space=t.memory_space)
+        offset, MemRefType(t.element_type, [kp, n], memory_space=t.memory_space)
     )
-    a_view, d_view = _view(conv.w, [m, k]), _view(conv.y, [m, n])
-    ops: list[Operation] = [b_alloc, a_view, d_view]
+    d_view = _view(conv.y, [m, n])
+    ops: list[Operation] = [b_alloc, d_view]
+    tokens: list[SSAValue] = []
+    if a_copy:
+        a_alloc = snax.StaticAllocOp(
+            a_offset, MemRefType(t.element_type, [m, kp], memory_space=t.memory_space)
+        )
+        ops.append(a_alloc)
+        a_value = a_alloc.result
+        if kp != k:
+            ops += _fill(a_offset, m * kp, zw, t)
+            ops += _fill(offset, kp * n, zx, t)
+        w_alloc = _l1(conv.w)
+        if w_alloc is None:
+            # Constants live where only the core reaches them (its private memory).
+            tmp = snax.StaticAllocOp(
+                tmp_offset, MemRefType(t.element_type, [f, c, kh, kw], memory_space=t.memory_space)
+            )
+            ops += [tmp, _copy(conv.w, tmp.result)]
+            w_alloc = tmp
+        src = arith.ConstantOp(IntegerAttr(TCDM_BASE + w_alloc.offset.value.data, i32))
+        ops.append(src)
+        a_dst = arith.ConstantOp(IntegerAttr(TCDM_BASE + a_offset, i32))
+        start = dma.StartOp(
+            src, a_dst, 1, dma.PatternAttr([m * k], [1]), dma.PatternAttr([m, k], [kp, 1])
+        )
+        ops += [a_dst, start]
+        tokens.append(start.token)
+    else:
+        a_view = _view(conv.w, [m, k])
+        ops.append(a_view)
+        a_value = a_view.result
     x_addr = TCDM_BASE + _l1(conv.x).offset.value.data  # type: ignore[union-attr]
     b_addr = TCDM_BASE + offset
-    tokens = []
     for r in range(kh):
         src = arith.ConstantOp(IntegerAttr(x_addr + r * wd, i32))
         dst = arith.ConstantOp(IntegerAttr(b_addr + r * kw * n, i32))
@@ -287,7 +387,7 @@ def _rewrite(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> bool:
                 ArrayAttr([linalg.IteratorTypeAttr.parallel()] * 2),
             )
         )
-    ops += _matmul(a_view.result, b_alloc.result, d_view.result, conv)
+    ops += _matmul(a_value, b_alloc.result, d_view.result, conv)
     Rewriter.insert_op(ops, InsertPoint.before(g))
     Rewriter.erase_op(g)
     if fill is not None:

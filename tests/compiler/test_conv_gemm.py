@@ -64,6 +64,9 @@ def conv_mlir(c, h, w, f, stride, pad, zps=None):
         (8, 8, 8, 8, 1, 1, None),
         (8, 15, 15, 8, 2, 1, None),
         (8, 8, 8, 8, 1, 1, (-5, 3)),
+        # C*3*3 = 27: K padded to 32 (weights' and input's zero points in the padding)
+        (3, 10, 10, 8, 1, 0, None),
+        (3, 16, 16, 16, 2, 1, (7, -2)),
     ],
 )
 def test_conv2d_3x3_on_gemm(c, h, w, f, stride, pad, zps, tmp_path: Path, acc_cfg, acc_model):
@@ -76,3 +79,27 @@ def test_conv2d_3x3_on_gemm(c, h, w, f, stride, pad, zps, tmp_path: Path, acc_cf
     want = conv_reference(x, wt, stride, pad, *(zps or (0, 0)))
     assert_equal(out["result0"], want, f"conv {x.shape} stride {stride} pad {pad} zps {zps}")
     assert run_mlir.last_busy["gemm0"] > 0
+
+
+def test_conv2d_constant_weights_on_gemm(tmp_path: Path, acc_cfg, acc_model):
+    """Weights that are a constant of the program (in the core's memory, out of the DMA's
+    reach): the core copies them to L1, the DMA pads K = 27 to 32."""
+    rng = np.random.default_rng(60)
+    wt = rng.integers(-128, 128, (8, 3, 3, 3), dtype=np.int8)
+    literal = np.array2string(wt, separator=", ", threshold=10**6).replace("\n", "")
+    text = f"""
+func.func @conv(%x: tensor<1x3x10x10xi8>) -> tensor<1x8x8x8xi32> {{
+  %w = arith.constant dense<{literal}> : tensor<8x3x3x3xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x8x8x8xi32>
+  %c = linalg.fill ins(%zero : i32) outs(%e : tensor<1x8x8x8xi32>) -> tensor<1x8x8x8xi32>
+  %y = linalg.conv_2d_nchw_fchw
+      {{dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}}
+      ins(%x, %w : tensor<1x3x10x10xi8>, tensor<8x3x3x3xi8>)
+      outs(%c : tensor<1x8x8x8xi32>) -> tensor<1x8x8x8xi32>
+  return %y : tensor<1x8x8x8xi32>
+}}
+"""
+    x = rng.integers(-128, 128, (1, 3, 10, 10), dtype=np.int8)
+    out = run_mlir(text, [x], tmp_path, acc_cfg, acc_model, ["matmul@gemm0"])
+    assert_equal(out["result0"], conv_reference(x, wt, 1, 0), "conv with constant weights")

@@ -14,8 +14,8 @@
 // the zero fill moves to the matrix view of y; the weights are viewed as 8 x 72.
 // CHECK-LABEL: func.func @conv_s2(
 // CHECK:      %[[B:.*]] = snax.static_alloc offset 2240 : memref<72x16xi8, #snax.memory_space<l1>>
-// CHECK-NEXT: %[[A:.*]] = snax.static_alloc offset 128 : memref<8x72xi8, #snax.memory_space<l1>>
 // CHECK-NEXT: %[[D:.*]] = snax.static_alloc offset 1024 : memref<8x16xi32, #snax.memory_space<l1>>
+// CHECK-NEXT: %[[A:.*]] = snax.static_alloc offset 128 : memref<8x72xi8, #snax.memory_space<l1>>
 // CHECK:      dma.start {{.*}} elem_bytes 1 src <bounds = [8, 3, 4, 4], strides = [81, 1, 18, 2]> dst <bounds = [8, 3, 4, 4], strides = [144, 16, 4, 1]> : i32 to i32
 // CHECK-COUNT-2: dma.start
 // CHECK-NEXT: dma.wait
@@ -72,6 +72,29 @@ func.func @conv_f12() {
   linalg.generic {indexing_maps = [#x1, #w, #y], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x8x6x6xi8, #snax.memory_space<l1>>, memref<12x8x3x3xi8, #snax.memory_space<l1>>) outs(%y : memref<1x12x4x4xi32, #snax.memory_space<l1>>) {
   ^bb0(%a: i8, %b: i8, %acc: i32):
     %0 = kernel.mac %a, %b, %acc : i8, i8, i32 -> i32
+    linalg.yield %0 : i32
+  }
+  func.return
+}
+
+// C = 3: K = 27 padded to 32. A (8 x 32) and B (32 x 16) are new buffers filled with the
+// zero points (weights 3, input -5 = 0xfb), the weights go into A's rows by the DMA.
+// CHECK-LABEL: func.func @conv_k27_q(
+// CHECK:      %[[B:.*]] = snax.static_alloc offset 1536 : memref<32x16xi8, #snax.memory_space<l1>>
+// CHECK:      %[[A:.*]] = snax.static_alloc offset 2048 : memref<8x32xi8, #snax.memory_space<l1>>
+// CHECK:      arith.constant 217020518514230019 : i64
+// CHECK:      arith.constant -289360691352306693 : i64
+// CHECK:      dma.start %{{.*}} to %{{.*}} elem_bytes 1 src <bounds = [216], strides = [1]> dst <bounds = [8, 27], strides = [32, 1]> : i32 to i32
+// CHECK:      kernel.qmac
+func.func @conv_k27_q() {
+  %x = snax.static_alloc offset 1408 : memref<1x3x6x6xi8, #snax.memory_space<l1>>
+  %w = snax.static_alloc offset 128 : memref<8x3x3x3xi8, #snax.memory_space<l1>>
+  %y = snax.static_alloc offset 1024 : memref<1x8x4x4xi32, #snax.memory_space<l1>>
+  %zx = arith.constant -5 : i32
+  %zw = arith.constant 3 : i32
+  linalg.generic {indexing_maps = [#x1, #w, #s, #s, #y], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w, %zx, %zw : memref<1x3x6x6xi8, #snax.memory_space<l1>>, memref<8x3x3x3xi8, #snax.memory_space<l1>>, i32, i32) outs(%y : memref<1x8x4x4xi32, #snax.memory_space<l1>>) {
+  ^bb0(%a: i8, %b: i8, %za: i32, %zb: i32, %acc: i32):
+    %0 = kernel.qmac %a, %b zp %za, %zb acc %acc : i8, i8, i32, i32, i32 -> i32
     linalg.yield %0 : i32
   }
   func.return
