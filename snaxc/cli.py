@@ -308,8 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Compile INPUT (MLIR: linalg named ops or linalg.generic, on tensors or memrefs; "
             "or an ONNX model, int8 per-tensor QDQ as 'snaxc quantize' writes it) "
-            "for the cluster described by --config. Matmuls go to an accelerator of the "
-            "cluster that runs them; everything else runs as loops on the control core. "
+            "for the cluster described by --config. Matmuls (with a following bias add, "
+            "requantization and ReLU fused into one launch) and convolutions go to an "
+            "accelerator of the cluster that lists them, elementwise operations, "
+            "requantizations and max pooling to one that lists those; padding and layout "
+            "changes run on the DMA; everything else runs as loops on the control core. "
             "For an ONNX model the float requantization becomes the hardware's fixed-point "
             "multiplier/shift (fixed-point-requant), and the model's float inputs and "
             "outputs are quantized and dequantized on the host (OUTDIR/model.json). "
