@@ -1,5 +1,5 @@
 // RUN: snax-opt %s -p 'dispatch-kernels{config="%S/inputs/two_accelerators.yaml"}' | filecheck %s
-// RUN: snax-opt %s -p 'dispatch-kernels' | filecheck %s --check-prefix=NOACC
+// RUN: snax-opt %s -p 'dispatch-kernels{config="%S/inputs/no_accelerators.yaml"}' | filecheck %s --check-prefix=NOACC
 
 #mk = affine_map<(m, n, k) -> (m, k)>
 #kn = affine_map<(m, n, k) -> (k, n)>

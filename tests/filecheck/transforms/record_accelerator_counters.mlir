@@ -1,5 +1,5 @@
 // RUN: snax-opt %s -p 'record-accelerator-counters{config="%S/inputs/two_accelerators.yaml"}' | filecheck %s
-// RUN: snax-opt %s -p 'record-accelerator-counters' | filecheck %s --check-prefix=NONE
+// RUN: snax-opt %s -p 'record-accelerator-counters{config="%S/inputs/no_accelerators.yaml"}' | filecheck %s --check-prefix=NONE
 
 // CHECK: "memref.global"() <{sym_name = "snaxc_acc_counters", type = memref<4xi32>, initial_value = dense<0> : tensor<4xi32>, sym_visibility = "public", alignment = 8 : i64}>
 // CHECK-LABEL: func.func @main() -> i32 {
