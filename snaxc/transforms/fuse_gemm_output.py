@@ -112,9 +112,9 @@ def _is(value: SSAValue, width: int, shape: tuple[int, ...]) -> bool:
 
 
 def _next_generic(op: Operation) -> linalg.GenericOp | None:
-    """The next op after `op` that is not a constant, if it is a generic."""
+    """The next op after `op` that is not a constant or an allocation, if it is a generic."""
     nxt = op.next_op
-    while isinstance(nxt, arith.ConstantOp):
+    while isinstance(nxt, arith.ConstantOp | snax.StaticAllocOp):
         nxt = nxt.next_op
     return nxt if isinstance(nxt, linalg.GenericOp) else None
 
@@ -132,6 +132,30 @@ class Chain:
     clamp_min: int
     clamp_max: int
     intermediates: list[SSAValue]
+
+
+def _count(value: SSAValue) -> int:
+    n = 1
+    for d in _shape(value):
+        n *= d
+    return n
+
+
+def _same_buffer(u: SSAValue, v: SSAValue) -> bool:
+    """The same SSA value, or two views (static allocations) of the same L1 bytes."""
+    if u == v:
+        return True
+    au, av = _l1_alloc(u), _l1_alloc(v)
+    if au is None or av is None or au.offset.value.data != av.offset.value.data:
+        return False
+    eu, ev = _elem(u), _elem(v)
+    return eu == ev and eu is not None and _count(u) == _count(v)
+
+
+def _elementwise(g: linalg.GenericOp) -> bool:
+    """All operands indexed by the identity, of equal rank."""
+    maps = _maps(g)
+    return bool(maps) and all(m == AffineMap.identity(maps[0].num_dims) for m in maps)
 
 
 def match_chain(g: linalg.GenericOp) -> Chain | None:
@@ -170,8 +194,10 @@ def match_chain(g: linalg.GenericOp) -> Chain | None:
         k_op = _body_kernel(nxt)
     if not isinstance(k_op, kernel.RescaleOp) or len(nxt.inputs) != 1:
         return None
-    if _maps(nxt) != (_ID2, _ID2) or nxt.inputs[0] != cur:
+    if not _elementwise(nxt) or not _same_buffer(nxt.inputs[0], cur):
         return None
+    if nxt.inputs[0] != cur:
+        intermediates.append(nxt.inputs[0])  # another view of the accumulator (a conv's)
     if k_op.input_zp.value.data != 0 or _elem(nxt.outputs[0]) != IntegerType(8):
         return None
     ops.append(nxt)
@@ -184,14 +210,16 @@ def match_chain(g: linalg.GenericOp) -> Chain | None:
         and isinstance(_body_kernel(relu), kernel.ReluOp)
         and len(relu.inputs) == 1
         and relu.inputs[0] == out
-        and _maps(relu) == (_ID2, _ID2)
+        and _elementwise(relu)
     ):
         if relu.outputs[0] != out:
             intermediates.append(out)
         ops.append(relu)
         out = relu.outputs[0]
         lo, hi = max(lo, 0), max(hi, 0)
-    if not _is(out, 8, (m, n)) or _l1_alloc(out) is None or out in intermediates:
+    if _elem(out) != IntegerType(8) or _count(out) != m * n:
+        return None
+    if _l1_alloc(out) is None or any(_same_buffer(out, v) for v in intermediates):
         return None
     # The int32 intermediates (and a replaced int8 one) are read by nothing else.
     allowed: set[Operation] = set(ops)
@@ -208,7 +236,9 @@ def match_chain(g: linalg.GenericOp) -> Chain | None:
 def _initializes(op: Operation, value: SSAValue, g: linalg.GenericOp) -> bool:
     """`op` only writes `value` before the matmul `g` (in the same block): the initial
     accumulator the accelerator then reads as C."""
-    if not isinstance(op, linalg.GenericOp) or value in op.inputs or value is not g.outputs[0]:
+    if not isinstance(op, linalg.GenericOp) or value in op.inputs:
+        return False
+    if not _same_buffer(value, g.outputs[0]):
         return False
     block = g.parent_block()
     return (

@@ -103,3 +103,60 @@ func.func @conv(%x: tensor<1x3x10x10xi8>) -> tensor<1x8x8x8xi32> {{
     x = rng.integers(-128, 128, (1, 3, 10, 10), dtype=np.int8)
     out = run_mlir(text, [x], tmp_path, acc_cfg, acc_model, ["matmul@gemm0"])
     assert_equal(out["result0"], conv_reference(x, wt, 1, 0), "conv with constant weights")
+
+
+def test_conv2d_bias_requant_fused_on_gemm(tmp_path: Path, acc_cfg, acc_model):
+    """A quantized conv layer as the ONNX importer writes it (bias broadcast into the
+    accumulator, then a requantization clamped at the output zero point = ReLU): one GeMM
+    launch with int8 output."""
+    mult, shift, out_zp = 1_605_478_016, 41, -128
+    text = f"""
+#b = affine_map<(d0, d1, d2, d3) -> (d1)>
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @layer(%x: tensor<1x8x10x10xi8>, %w: tensor<16x8x3x3xi8>, %bias: tensor<16xi32>)
+    -> tensor<1x16x8x8xi8> {{
+  %e = tensor.empty() : tensor<1x16x8x8xi32>
+  %c = linalg.generic {{indexing_maps = [#b, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}}
+      ins(%bias : tensor<16xi32>) outs(%e : tensor<1x16x8x8xi32>) {{
+  ^bb0(%in: i32, %o: i32):
+    linalg.yield %in : i32
+  }} -> tensor<1x16x8x8xi32>
+  %zx = arith.constant 3 : i32
+  %zw = arith.constant 0 : i32
+  %y = linalg.conv_2d_nchw_fchw_q
+      {{dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}}
+      ins(%x, %w, %zx, %zw : tensor<1x8x10x10xi8>, tensor<16x8x3x3xi8>, i32, i32)
+      outs(%c : tensor<1x16x8x8xi32>) -> tensor<1x16x8x8xi32>
+  %e8 = tensor.empty() : tensor<1x16x8x8xi8>
+  %q = linalg.generic {{indexing_maps = [#id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}}
+      ins(%y : tensor<1x16x8x8xi32>) outs(%e8 : tensor<1x16x8x8xi8>) {{
+  ^bb0(%a: i32, %o: i8):
+    %a64 = arith.extsi %a : i32 to i64
+    %m = arith.constant {mult} : i64
+    %p = arith.muli %a64, %m : i64
+    %h = arith.constant {1 << (shift - 1)} : i64
+    %r = arith.addi %p, %h : i64
+    %s = arith.constant {shift} : i64
+    %t = arith.shrsi %r, %s : i64
+    %z = arith.constant {out_zp} : i64
+    %u = arith.addi %t, %z : i64
+    %lo = arith.constant {out_zp} : i64
+    %hi = arith.constant 127 : i64
+    %v = arith.maxsi %u, %lo : i64
+    %v2 = arith.minsi %v, %hi : i64
+    %o8 = arith.trunci %v2 : i64 to i8
+    linalg.yield %o8 : i8
+  }} -> tensor<1x16x8x8xi8>
+  return %q : tensor<1x16x8x8xi8>
+}}
+"""
+    rng = np.random.default_rng(61)
+    x = rng.integers(-128, 128, (1, 8, 10, 10), dtype=np.int8)
+    wt = rng.integers(-128, 128, (16, 8, 3, 3), dtype=np.int8)
+    bias = rng.integers(-20000, 20000, 16, dtype=np.int32)
+    out = run_mlir(text, [x, wt, bias], tmp_path, acc_cfg, acc_model, ["matmul_requant@gemm0"])
+    acc = conv_reference(x, wt, 1, 0, 3, 0).astype(np.int64) + bias[None, :, None, None]
+    want = np.clip(((acc * mult + (1 << (shift - 1))) >> shift) + out_zp, out_zp, 127)
+    assert_equal(out["result0"], want.astype(np.int8), "fused conv layer")
