@@ -44,6 +44,9 @@ from snaxc.errors import SnaxcError
 MODEL_INFO = "model.json"
 """The host side of a compiled model (names, quantization of the boundary), in OUTDIR."""
 
+CONSTANTS = "constants.npz"
+"""The weights the host writes into L3 before a run (`constants_to_inputs`)."""
+
 Dump = Callable[[str, Any], None]
 
 
@@ -83,9 +86,17 @@ class ModelInfo:
     source: str
     inputs: list[Port]
     outputs: list[Port]
+    constants: dict[str, np.ndarray] = field(default_factory=dict)
+    """Program inputs the host writes from the package (the model's weights, by program
+    tensor name; kept in OUTDIR/constants.npz)."""
 
     def write(self, outdir: Path) -> None:
-        (outdir / MODEL_INFO).write_text(json.dumps(asdict(self), indent=2) + "\n")
+        data = {"source": self.source, "inputs": [asdict(p) for p in self.inputs]}
+        data["outputs"] = [asdict(p) for p in self.outputs]
+        data["constants"] = sorted(self.constants)
+        (outdir / MODEL_INFO).write_text(json.dumps(data, indent=2) + "\n")
+        if self.constants:
+            np.savez(outdir / CONSTANTS, **self.constants)
 
     @staticmethod
     def read(outdir: Path) -> ModelInfo | None:
@@ -98,7 +109,11 @@ class ModelInfo:
                 k: [Port(**{**p, "shape": tuple(p["shape"])}) for p in data[k]]
                 for k in ("inputs", "outputs")
             }
-            return ModelInfo(data["source"], **ports)
+            consts = {}
+            if data.get("constants"):
+                with np.load(outdir / CONSTANTS, allow_pickle=False) as z:
+                    consts = {k: z[k] for k in data["constants"]}
+            return ModelInfo(data["source"], **ports, constants=consts)
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise SnaxcError(f"{path}: malformed model description ({e})") from None
 
@@ -314,6 +329,95 @@ def fold_float_scalars(module) -> None:
         Rewriter.replace_op(op, new)
 
 
+def _dense_array(c) -> np.ndarray | None:
+    """The value of an integer `arith.constant` tensor as a numpy array."""
+    from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerType, TensorType
+
+    v = c.value
+    if not isinstance(v, DenseIntOrFPElementsAttr) or not isinstance(v.type, TensorType):
+        return None
+    et = v.type.element_type
+    if not isinstance(et, IntegerType) or et.width.data not in (8, 16, 32):
+        return None
+    dtype = {8: np.int8, 16: np.int16, 32: np.int32}[et.width.data]
+    vals = np.array(v.get_values(), dtype=np.int64)
+    shape = tuple(v.type.get_shape())
+    if vals.size == 1 and int(np.prod(shape)) != 1:
+        vals = np.broadcast_to(vals, shape)
+    return vals.astype(dtype).reshape(shape)
+
+
+def fold_constant_transposes(module) -> None:
+    """A generic that only permutes a constant tensor (how the importer feeds Gemm/MatMul
+    weights) becomes the permuted constant."""
+    from xdsl.dialects import arith
+    from xdsl.dialects.builtin import DenseIntOrFPElementsAttr
+    from xdsl.dialects.linalg import GenericOp, YieldOp
+    from xdsl.ir.affine import AffineMap
+    from xdsl.rewriter import Rewriter
+
+    for g in list(module.walk()):
+        if not isinstance(g, GenericOp) or len(g.inputs) != 1 or len(g.outputs) != 1:
+            continue
+        ops = list(g.body.block.ops)
+        if len(ops) != 1 or not isinstance(ops[0], YieldOp):
+            continue
+        if ops[0].operands[0] is not g.body.block.args[0]:
+            continue
+        c = g.inputs[0].owner
+        if not isinstance(c, arith.ConstantOp):
+            continue
+        arr = _dense_array(c)
+        in_map, out_map = (m.data for m in g.indexing_maps)
+        if arr is None or arr.ndim < 2 or out_map != AffineMap.identity(arr.ndim):
+            continue
+        dims = [getattr(r, "position", None) for r in in_map.results]
+        if None in dims or sorted(dims) != list(range(arr.ndim)):
+            continue
+        # input index = (d[dims[0]], d[dims[1]], ...): out[d] = in[d[dims]] -> argsort
+        out = np.transpose(arr, np.argsort(dims))
+        rtype = g.res[0].type
+        attr = DenseIntOrFPElementsAttr.from_list(rtype, out.ravel().tolist())
+        new = arith.ConstantOp(attr)
+        Rewriter.replace_op(g, new)
+
+
+def constants_to_inputs(module, min_elements: int = 2) -> dict[int, np.ndarray]:
+    """Integer tensor constants of the entry function (with at least `min_elements`
+    elements, used only as generic inputs) become trailing function arguments: the
+    program's constant data goes to L3 with the inputs, where the DMA reaches it (core
+    memory, where constants otherwise live, is out of the DMA's and the accelerators'
+    reach). Returns {argument index: value}."""
+    from xdsl.dialects import arith, func
+    from xdsl.dialects.builtin import FunctionType
+    from xdsl.dialects.linalg import GenericOp
+
+    f = next(op for op in module.ops if isinstance(op, func.FuncOp))
+    block = f.body.block
+    lifted: dict[int, np.ndarray] = {}
+    for c in list(block.ops):
+        if not isinstance(c, arith.ConstantOp):
+            continue
+        arr = _dense_array(c)
+        if arr is None or arr.size < min_elements:
+            continue
+        users = [u.operation for u in c.result.uses]
+        if not users or not all(
+            isinstance(op, GenericOp) and c.result in op.inputs for op in users
+        ):
+            continue
+        arg = block.insert_arg(c.result.type, len(block.args))
+        c.result.replace_all_uses_with(arg)
+        c.detach()
+        c.erase()
+        lifted[arg.index] = arr
+    ret = block.last_op
+    f.function_type = FunctionType.from_lists(
+        [a.type for a in block.args], [v.type for v in ret.operands]
+    )
+    return lifted
+
+
 # -- compile --------------------------------------------------------------------------------
 
 
@@ -344,6 +448,7 @@ def compile_model(
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     dump: Dump | None = None,
     options: Any = None,
+    lift_constants: bool = True,
 ) -> tuple[Manifest, ModelInfo, float]:
     """Compile `model` for `cfg` into `outdir`: (manifest, model description, seconds)."""
     from xdsl.transforms.dead_code_elimination import DeadCodeElimination
@@ -385,6 +490,13 @@ def compile_model(
     DeadCodeElimination().apply(ctx, module)
     module.verify()
     dump("quantized-boundary-to-host", module)
+    constants: dict[str, np.ndarray] = {}
+    if lift_constants:
+        fold_constant_transposes(module)
+        lifted = constants_to_inputs(module)
+        constants = {f"arg{i}": a for i, a in lifted.items()}
+        module.verify()
+        dump("constants-to-inputs", module)
     KernelToArith().apply(ctx, module)
     text = module_text(module)
     with tempfile.TemporaryDirectory() as tmp:
@@ -395,7 +507,7 @@ def compile_model(
             result = compile_file(src, cfg, outdir, dump, options)
         except SnaxcError as e:
             raise SnaxcError(str(e).replace(str(src), source)) from None
-    info = ModelInfo(source, inputs, outputs)
+    info = ModelInfo(source, inputs, outputs, constants)
     info.write(outdir)
     return result.manifest, info, time.perf_counter() - start
 
@@ -515,6 +627,7 @@ def model_inputs(
                     f"{p.dtype}{list(p.shape)}"
                 )
             out[p.tensor] = a
+    out.update(info.constants)
     return out
 
 

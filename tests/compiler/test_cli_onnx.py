@@ -74,7 +74,11 @@ def test_compile_run_check(mlp_files, tmp_path, capsys, cfg, built_model):
     info = json.loads((out / "model.json").read_text())
     assert [p["name"] for p in info["inputs"]] == ["input"]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert [t["dtype"] for t in manifest["tensors"]] == ["int8", "int8"]
+    # The input, the weights and biases (written by the host from constants.npz), the output.
+    roles = [(t["role"], t["dtype"]) for t in manifest["tensors"]]
+    assert roles[0] == ("input", "int8") and roles[-1] == ("output", "int8")
+    assert sorted(info["constants"]) == sorted(t["name"] for t in manifest["tensors"][1:-1])
+    assert len(info["constants"]) == 6  # three weight matrices, three biases
 
     y = tmp_path / "y.npz"
     assert main(["run", str(out), "--inputs", str(x), "-o", str(y), "--check", str(q)]) == 0
