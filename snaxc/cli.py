@@ -102,9 +102,11 @@ def cmd_compile(args: argparse.Namespace) -> int:
         result = compile_file(src, cfg, Path(args.output), dump, _options(args))
         m, info, outdir = result.manifest, None, result.outdir
     size = (outdir / m.program).stat().st_size
+    n_in = len(m.inputs) - (len(info.constants) if info is not None else 0)
+    consts = f" + {len(info.constants)} weight tensor(s) in L3" if info and info.constants else ""
     print(
         f"{PROG}: compiled {src} for cluster '{cfg.name}' ({m.config_hash}) into "
-        f"{outdir}: {m.program} ({size} bytes), {len(m.inputs)} input(s), "
+        f"{outdir}: {m.program} ({size} bytes), {n_in} input(s){consts}, "
         f"{len(m.outputs)} output(s)"
     )
     if info is not None:
