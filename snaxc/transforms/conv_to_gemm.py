@@ -56,8 +56,9 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from snaxc import accelerators
-from snaxc.config import TCDM_BASE, ClusterConfig, ConfigError, load_config
+from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, kernel, snax
+from snaxc.transforms.pass_config import pass_config
 
 _ALIGN = 64
 _MK = AffineMap.from_callable(lambda m, n, k: (m, k))
@@ -416,8 +417,5 @@ class ConvToGemm(ModulePass):
     """Path of the cluster configuration YAML; empty: the default configuration."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        try:
-            cfg = load_config(self.config or None)
-        except ConfigError as e:
-            raise DiagnosticException(f"conv-to-gemm: {e}") from None
+        cfg = pass_config("conv-to-gemm", self.config)
         conv_to_gemm(op, cfg)

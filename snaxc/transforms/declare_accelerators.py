@@ -26,7 +26,8 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from snaxc import accelerators
 from snaxc.accelerators.description import REG_DONE, REG_LAUNCH
-from snaxc.config import ACC_BASE, ACC_WINDOW_BYTES, ClusterConfig, ConfigError, load_config
+from snaxc.config import ACC_BASE, ACC_WINDOW_BYTES, ClusterConfig
+from snaxc.transforms.pass_config import pass_config
 
 
 def declarations(cfg: ClusterConfig) -> list[accfg.AcceleratorOp]:
@@ -59,10 +60,7 @@ class DeclareAccelerators(ModulePass):
     """Path of the cluster configuration YAML; empty: the default configuration."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        try:
-            cfg = load_config(self.config or None)
-        except ConfigError as e:
-            raise DiagnosticException(f"declare-accelerators: {e}") from None
+        cfg = pass_config("declare-accelerators", self.config)
         declare_accelerators(op, cfg)
 
 

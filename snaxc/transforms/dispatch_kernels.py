@@ -46,9 +46,10 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from snaxc import accelerators
-from snaxc.config import TCDM_BASE, ClusterConfig, ConfigError, load_config
+from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, kernel, snax
 from snaxc.transforms.declare_accelerators import declare_accelerators
+from snaxc.transforms.pass_config import pass_config
 
 _MATMUL_MAPS = (
     AffineMap.from_callable(lambda m, n, k: (m, k)),
@@ -377,8 +378,5 @@ class DispatchKernels(ModulePass):
     faster), "tiled" (whenever possible) or "row-major" (never)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        try:
-            cfg = load_config(self.config or None)
-        except ConfigError as e:
-            raise DiagnosticException(f"dispatch-kernels: {e}") from None
+        cfg = pass_config("dispatch-kernels", self.config)
         dispatch_kernels(op, cfg, self.layouts)

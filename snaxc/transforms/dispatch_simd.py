@@ -55,9 +55,10 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from snaxc import accelerators
-from snaxc.config import TCDM_BASE, ClusterConfig, ConfigError, load_config
+from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, kernel, snax
 from snaxc.transforms.declare_accelerators import declare_accelerators
+from snaxc.transforms.pass_config import pass_config
 
 _SCRATCH_ALIGN = 64
 
@@ -419,8 +420,5 @@ class DispatchSimd(ModulePass):
     """Path of the cluster configuration YAML; empty: the default configuration."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        try:
-            cfg = load_config(self.config or None)
-        except ConfigError as e:
-            raise DiagnosticException(f"dispatch-simd: {e}") from None
+        cfg = pass_config("dispatch-simd", self.config)
         dispatch_simd(op, cfg)

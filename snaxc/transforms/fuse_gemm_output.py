@@ -54,10 +54,11 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from snaxc import accelerators
-from snaxc.config import TCDM_BASE, ClusterConfig, ConfigError, load_config
+from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, kernel, snax
 from snaxc.transforms.declare_accelerators import declare_accelerators
 from snaxc.transforms.dispatch_kernels import Job, match_job
+from snaxc.transforms.pass_config import pass_config
 
 FUSED = "matmul_requant"
 BIAS = "matmul_bias"
@@ -421,8 +422,5 @@ class FuseGemmOutput(ModulePass):
     """Path of the cluster configuration YAML; empty: the default configuration."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        try:
-            cfg = load_config(self.config or None)
-        except ConfigError as e:
-            raise DiagnosticException(f"fuse-gemm-output: {e}") from None
+        cfg = pass_config("fuse-gemm-output", self.config)
         fuse_gemm_output(op, cfg)

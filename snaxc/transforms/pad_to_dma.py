@@ -42,10 +42,10 @@ from xdsl.ir import Operation, OpResult, SSAValue
 from xdsl.ir.affine import AffineMap
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
-from xdsl.utils.exceptions import DiagnosticException
 
-from snaxc.config import TCDM_BASE, ClusterConfig, ConfigError, load_config
+from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, snax
+from snaxc.transforms.pass_config import pass_config
 
 
 def _l1(value: SSAValue) -> snax.StaticAllocOp | None:
@@ -249,8 +249,5 @@ class PadToDma(ModulePass):
     """Path of the cluster configuration YAML; empty: the default configuration."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        try:
-            cfg = load_config(self.config or None)
-        except ConfigError as e:
-            raise DiagnosticException(f"pad-to-dma: {e}") from None
+        cfg = pass_config("pad-to-dma", self.config)
         pad_to_dma(op, cfg)

@@ -28,8 +28,9 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from snaxc.accelerators.description import REG_BUSY_CYCLES, REG_STALL_CYCLES
-from snaxc.config import ACC_BASE, ACC_WINDOW_BYTES, ClusterConfig, ConfigError, load_config
+from snaxc.config import ACC_BASE, ACC_WINDOW_BYTES, ClusterConfig
 from snaxc.dialects import snax
+from snaxc.transforms.pass_config import pass_config
 
 SYMBOL = "snaxc_acc_counters"
 WORDS_PER_ACCELERATOR = 2  # busy cycles, stall cycles
@@ -71,8 +72,5 @@ class RecordAcceleratorCounters(ModulePass):
     """Path of the cluster configuration YAML; empty: the default configuration."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        try:
-            cfg = load_config(self.config or None)
-        except ConfigError as e:
-            raise DiagnosticException(f"record-accelerator-counters: {e}") from None
+        cfg = pass_config("record-accelerator-counters", self.config)
         record_accelerator_counters(op, cfg)

@@ -50,9 +50,10 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 from snaxc import accelerators
-from snaxc.config import TCDM_BASE, ClusterConfig, ConfigError, load_config
+from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, snax
 from snaxc.transforms.declare_accelerators import declare_accelerators
+from snaxc.transforms.pass_config import pass_config
 from snaxc.transforms.place_program_io import size_bytes
 
 L3_BASE = 0x8000_0000
@@ -630,10 +631,7 @@ class TileMatmul(ModulePass):
     """Tile sizes (multiples of 8); 0: chosen by the pass."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        try:
-            cfg = load_config(self.config or None)
-        except ConfigError as e:
-            raise DiagnosticException(f"tile-matmul: {e}") from None
+        cfg = pass_config("tile-matmul", self.config)
         for t in (self.tile_m, self.tile_n):
             if t < 0 or t % 8:
                 raise DiagnosticException(f"tile-matmul: tile size {t} is not a multiple of 8")
