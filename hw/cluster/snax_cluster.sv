@@ -9,8 +9,10 @@
 //   snax_dma ── read ports ─▶ TCDM 1..P, write ports ─▶ TCDM P+1..2P, ─▶ L3 port
 //   snax_accelerators ── streamer ports ─▶ TCDM 2P+1..
 //
-// Assertions are plain SVA, checked in every simulation (--assert): lowRISC's
-// prim_assert.sv macros compile to nothing under Verilator.
+// Assertions are immediate assertions in clocked processes (checked at every rising edge
+// outside reset, in every simulation, --assert): the same checks as `assert property ...
+// disable iff (!rst_ni)` without the per-evaluation sampling Verilator does for concurrent
+// assertions. lowRISC's prim_assert.sv macros compile to nothing under Verilator.
 
 module snax_cluster import snax_cluster_cfg_pkg::*; (
   input  logic                              clk_i,
@@ -387,9 +389,12 @@ module snax_cluster import snax_cluster_cfg_pkg::*; (
   ////////////////
 
   // L3 requests are line-aligned and inside the L3 window.
-  L3Aligned_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      l3_req_valid_o |-> l3_req_addr_o[5:0] == 6'd0 && l3_req_addr_o >= L3Base)
-    else $error("L3 request to 0x%08x: not a line address in L3", l3_req_addr_o);
+  always_ff @(posedge clk_i) begin
+    if (rst_ni && l3_req_valid_o) begin
+      L3Aligned_A: assert (l3_req_addr_o[5:0] == 6'd0 && l3_req_addr_o >= L3Base)
+        else $error("L3 request to 0x%08x: not a line address in L3", l3_req_addr_o);
+    end
+  end
 
   logic unused_data_addr;
   assign unused_data_addr = ^data_addr[31:12];

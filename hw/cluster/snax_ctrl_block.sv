@@ -120,9 +120,12 @@ module snax_ctrl_block import snax_cluster_cfg_pkg::*; (
   assign ended_o      = ended_q;
 
   // Registers are 32 bit wide and naturally aligned.
-  AlignedAccess_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      req_i |-> addr_i[1:0] == 2'b00)
-    else $error("unaligned control-block access at offset 0x%03x", addr_i);
+  always_ff @(posedge clk_i) begin
+    if (rst_ni && req_i) begin
+      AlignedAccess_A: assert (addr_i[1:0] == 2'b00)
+        else $error("unaligned control-block access at offset 0x%03x", addr_i);
+    end
+  end
 
   logic unused_bits;
   assign unused_bits = ^{be_i, perf_off[1:0]};

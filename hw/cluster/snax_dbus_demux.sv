@@ -58,13 +58,19 @@ module snax_dbus_demux #(
   assign rvalid_o = err_q || |rvalid_i;
   assign err_o    = err_q;
 
-  SelOneHot_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      req_i |-> $onehot0(sel_i))
-    else $error("address decodes to several targets: %b", sel_i);
+  always_ff @(posedge clk_i) begin
+    if (rst_ni && req_i) begin
+      SelOneHot_A: assert ($onehot0(sel_i))
+        else $error("address decodes to several targets: %b", sel_i);
+    end
+  end
   // The target protocol: a response exactly one cycle after each grant, never otherwise.
-  RespAfterGrant_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      rvalid_i == granted_q)
-    else $error("target response not one cycle after its grant: rvalid %b, granted %b",
-                rvalid_i, granted_q);
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      RespAfterGrant_A: assert (rvalid_i == granted_q)
+        else $error("target response not one cycle after its grant: rvalid %b, granted %b",
+                    rvalid_i, granted_q);
+    end
+  end
 
 endmodule

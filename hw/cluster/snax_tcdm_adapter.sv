@@ -61,9 +61,12 @@ module snax_tcdm_adapter (
   assign rdata_o  = upper_q ? tcdm_rdata_i[63:32] : tcdm_rdata_i[31:0];
 
   // The TCDM answers exactly the granted reads, one cycle later.
-  TcdmReadResponse_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      tcdm_rvalid_i == read_q)
-    else $error("TCDM read response not exactly one cycle after a granted read");
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      TcdmReadResponse_A: assert (tcdm_rvalid_i == read_q)
+        else $error("TCDM read response not exactly one cycle after a granted read");
+    end
+  end
 
   logic unused_addr;
   assign unused_addr = ^addr_i[1:0];

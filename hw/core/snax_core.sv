@@ -120,8 +120,11 @@ module snax_core import snax_cluster_cfg_pkg::*; (
                             crash_dump.exception_pc, crash_dump.exception_addr};
 
   // Alerts are only raised by the security features this configuration does not enable.
-  NoMajorAlert_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      !(unused_alert_major_int || unused_alert_major_bus))
-    else $error("Ibex raised a major alert");
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      NoMajorAlert_A: assert (!(unused_alert_major_int || unused_alert_major_bus))
+        else $error("Ibex raised a major alert");
+    end
+  end
 
 endmodule

@@ -124,12 +124,19 @@ module snax_core_mem import snax_cluster_cfg_pkg::*; (
 
   // The cluster decoder only routes in-range data accesses here, the harness only asks for
   // words inside the memory.
-  DataInRange_A: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      data_req_i |-> in_range(data_addr_i))
-    else $error("core data access outside core memory: 0x%08x", data_addr_i);
+  always_ff @(posedge clk_i) begin
+    if (rst_ni && data_req_i) begin
+      DataInRange_A: assert (in_range(data_addr_i))
+        else $error("core data access outside core memory: 0x%08x", data_addr_i);
+    end
+  end
   // The host port is used while the cluster is held in reset: check it regardless of reset.
-  HostInRange_A: assert property (@(posedge clk_i) host_req_i |-> in_range(host_addr_i))
-    else $error("host access outside core memory: 0x%08x", host_addr_i);
+  always_ff @(posedge clk_i) begin
+    if (host_req_i) begin
+      HostInRange_A: assert (in_range(host_addr_i))
+        else $error("host access outside core memory: 0x%08x", host_addr_i);
+    end
+  end
 
   logic unused_addr_bits;
   assign unused_addr_bits = ^{instr_addr_i[1:0], data_addr_i[1:0], host_addr_i[1:0]};

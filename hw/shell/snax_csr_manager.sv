@@ -183,10 +183,10 @@ module snax_csr_manager #(
   end
 
   // A granted launch always finds a place; the queue never over- or underflows.
-  `SNAX_ASSERT(LaunchNeverDropped, launch |-> (bypass || push))
-  `SNAX_ASSERT(QueueNoOverflow, push |-> (!queue_full || pop))
-  `SNAX_ASSERT(QueueNoUnderflow, pop |-> count_q != '0)
-  `SNAX_ASSERT(OneOperationAtATime, start_q |-> !complete)
+  `SNAX_ASSERT_IMPLIES(LaunchNeverDropped, launch, (bypass || push))
+  `SNAX_ASSERT_IMPLIES(QueueNoOverflow, push, (!queue_full || pop))
+  `SNAX_ASSERT_IMPLIES(QueueNoUnderflow, pop, count_q != '0)
+  `SNAX_ASSERT_IMPLIES(OneOperationAtATime, start_q, !complete)
   `SNAX_ASSERT(CompletedNeverAhead, (launched_q - completed_q) <= 32'(QueueDepth + 1))
 
 endmodule

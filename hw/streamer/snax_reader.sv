@@ -167,9 +167,9 @@ module snax_reader #(
     end
   end
 
-  `SNAX_ASSERT(AddrInTcdm, addr_bad == '0)
+  `SNAX_ASSERT_IMPLIES(AddrInTcdm, |tcdm_req_o, addr_bad == '0)
   `SNAX_ASSERT(ReadDataOnlyWhenRequested, tcdm_rvalid_i == inflight_q)
-  `SNAX_ASSERT(NoStartWhileBusy, start_i |-> !busy_o)
+  `SNAX_ASSERT_IMPLIES(NoStartWhileBusy, start_i, !busy_o)
   `SNAX_ASSERT(FifoNeverOverflows, !(|(fifo_full & tcdm_rvalid_i)))
 
 endmodule

@@ -59,7 +59,7 @@ module snax_stream_fifo #(
     if (do_push) mem_q[wr_ptr_q] <= data_i;
   end
 
-  `SNAX_ASSERT(NoOverflow, push_i |-> (!full_o || pop_i))
-  `SNAX_ASSERT(NoUnderflow, pop_i |-> valid_o)
+  `SNAX_ASSERT_IMPLIES(NoOverflow, push_i, (!full_o || pop_i))
+  `SNAX_ASSERT_IMPLIES(NoUnderflow, pop_i, valid_o)
 
 endmodule

@@ -78,7 +78,7 @@ module snax_streamer_agu #(
     end
   end
 
-  `SNAX_ASSERT(NoStartWhileActive, start_i |-> !active_q)
-  `SNAX_ASSERT(IdleCountersAreZero, !active_q |-> (cnt_q == '0 && off_q == '0))
+  `SNAX_ASSERT_IMPLIES(NoStartWhileActive, start_i, !active_q)
+  `SNAX_ASSERT_IMPLIES(IdleCountersAreZero, !active_q, (cnt_q == '0 && off_q == '0))
 
 endmodule

@@ -157,9 +157,9 @@ module snax_writer #(
     end
   end
 
-  `SNAX_ASSERT(AddrInTcdm, addr_bad == '0)
-  `SNAX_ASSERT(NoStartWhileBusy, start_i |-> !busy_o)
-  `SNAX_ASSERT(NoBeatBeyondPattern, beat_valid |-> agu_valid)
+  `SNAX_ASSERT_IMPLIES(AddrInTcdm, |tcdm_req_o, addr_bad == '0)
+  `SNAX_ASSERT_IMPLIES(NoStartWhileBusy, start_i, !busy_o)
+  `SNAX_ASSERT_IMPLIES(NoBeatBeyondPattern, beat_valid, agu_valid)
   `SNAX_ASSERT(WritesGetNoResponse, tcdm_rvalid_i == '0)
 
 endmodule

@@ -14,7 +14,7 @@
 // Written for simulation speed (Verilator), since every accelerator port adds a master: the
 // arbiters work on bit vectors (mask, isolate the lowest set bit) instead of
 // prim_arbiter_tree, only banks that are requested are arbitrated, an idle cycle skips
-// everything, and the address checks are vector assertions.
+// everything, and the checks are immediate assertions in a clocked process.
 module snax_tcdm import snax_cluster_cfg_pkg::*; #(
   parameter int unsigned NumPorts = 17
 ) (
@@ -171,25 +171,25 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
     $fatal(1, "snax_tcdm: TcdmBytes must be a whole number of rows across all banks");
   end
 
-  // Address checks as vectors: one assertion each for all ports keeps them cheap to simulate.
-  logic [NumPorts-1:0] addr_outside, addr_unaligned;
-  always_comb begin
-    for (int unsigned p = 0; p < NumPorts; p++) begin
-      addr_outside[p]   = (addr_i[p] - TcdmBase) >= TcdmBytes;
-      addr_unaligned[p] = addr_i[p][OffW-1:0] != '0;
+  // Checks at each rising edge outside reset; addresses only of the ports that request.
+  // Immediate assertions in a clocked process check the same as `assert property` with
+  // `disable iff (!rst_ni)`, but the simulator need not keep a sampled copy of every signal
+  // they name, updated on every evaluation, as it does for concurrent assertions.
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      for (int unsigned p = 0; p < NumPorts; p++) begin
+        if (req_i[p]) begin
+          AddrInRange: assert ((addr_i[p] - TcdmBase) < TcdmBytes)
+            else $error("TCDM: address 0x%08x outside the TCDM requested by port %0d",
+                        addr_i[p], p);
+          AddrAligned: assert (addr_i[p][OffW-1:0] == '0)
+            else $error("TCDM: address 0x%08x not %0d-byte aligned requested by port %0d",
+                        addr_i[p], BankBytes, p);
+        end
+      end
+      GrantOnlyRequests: assert ((gnt_o & ~req_i) == '0)
+        else $error("TCDM: grant without a request: %b", gnt_o & ~req_i);
     end
   end
-
-  AddrInRange: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (req_i & addr_outside) == '0)
-    else $error("TCDM: address outside the TCDM requested by ports %b (bit p = port p)",
-                req_i & addr_outside);
-  AddrAligned: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (req_i & addr_unaligned) == '0)
-    else $error("TCDM: address not %0d-byte aligned requested by ports %b (bit p = port p)",
-                BankBytes, req_i & addr_unaligned);
-  GrantOnlyRequests: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      (gnt_o & ~req_i) == '0)
-    else $error("TCDM: grant without a request: %b", gnt_o & ~req_i);
 
 endmodule
