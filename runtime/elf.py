@@ -77,7 +77,11 @@ class Program:
             raise ElfError(f"{self.path}: cannot read ({e.strerror})") from None
         except ELFError as e:
             raise ElfError(f"{self.path}: not a valid ELF file ({e})") from None
-        funcs = sorted((s.addr, s) for s in self.symbols.values() if s.kind == "STT_FUNC")
+        # By address only: aliases (compiler-rt's comparisons) share an address.
+        funcs = sorted(
+            ((s.addr, s) for s in self.symbols.values() if s.kind == "STT_FUNC"),
+            key=lambda t: (t[0], t[1].name),
+        )
         self._func_addrs = [a for a, _ in funcs]
         self._funcs = [s for _, s in funcs]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -206,7 +207,16 @@ def compile_program(
             ld = tmp / "link.ld"
             ld.write_text(linker_script(cfg))
             _run(
-                [*_zcc(), "-nostdlib", "-T", str(ld), *map(str, objs), "-o", str(tmp / elf.name)],
+                [
+                    *_zcc(),
+                    "-nostdlib",
+                    *_runtime_library_flags(objs, ld.read_text()),
+                    "-T",
+                    str(ld),
+                    *map(str, objs),
+                    "-o",
+                    str(tmp / elf.name),
+                ],
                 f"linking {', '.join(s.name for s in srcs)}",
             )
             try:
@@ -221,6 +231,38 @@ def compile_program(
     out = Path(out)
     out.write_bytes(elf.read_bytes())
     return out
+
+
+def _runtime_library_flags(objs: Sequence[Path], script: str) -> list[str]:
+    """Link flags for zig's compiler-rt when the objects call a function none of them define.
+
+    RV32IM has no FPU: LLVM lowers float arithmetic, comparisons and conversions to libcalls
+    (`__addsf3`, `__mulsf3`, `__gtsf2`, `__floatsisf`, ...), and 64-bit division to
+    `__udivdi3` & co. zig builds compiler-rt for the same target and CPU. Its archive is one
+    big object, so the link collects unused sections; every global symbol the objects define
+    is kept as a root (`-u`) so that variables only the host reads or writes stay in the ELF.
+    Programs without such calls link exactly as before.
+    """
+    from elftools.elf.elffile import ELFFile
+
+    # Symbols the linker script assigns (`__stack_top = ...;`) are defined too.
+    assigned = set(re.findall(r"([A-Za-z_.$][\w.$]*)\s*=[^=]", script))
+    defined: set[str] = set()
+    undefined: set[str] = set()
+    for obj in objs:
+        with open(obj, "rb") as f:
+            table = ELFFile(f).get_section_by_name(".symtab")
+            for sym in table.iter_symbols() if table is not None else ():
+                if not sym.name or sym["st_info"]["bind"] == "STB_LOCAL":
+                    continue
+                if sym["st_shndx"] == "SHN_UNDEF":
+                    undefined.add(sym.name)
+                else:
+                    defined.add(sym.name)
+    if not undefined - defined - assigned:
+        return []
+    keep = [f"-Wl,-u,{name}" for name in sorted(defined)]
+    return ["--rtlib=compiler-rt", "-Wl,--gc-sections", *keep]
 
 
 def _headers(dirs: Sequence[Path]) -> list[Path]:
