@@ -4,18 +4,30 @@ A compiled program's inputs and outputs live in L3, where the runtime writes and
 them; the core and the accelerators work on L1 (TCDM) copies. For the entry function
 (bufferized, results turned into trailing out-parameters), this pass
 
-- places every argument at a static L3 offset (64-byte aligned) and a static L1 offset
-  (consecutive buffers 128 bytes apart modulo 256, see `_L1Allocator`),
+- places every argument at a static L3 offset (64-byte aligned) and in L1,
 - copies the inputs from L3 to L1 with the DMA at the start and the outputs back at the
   end (the out-parameters of a function imported from tensors; for a function on
   memrefs, every argument its body writes),
-- places every `memref.alloc`/`alloca` of the body statically in L1 (no reuse yet),
+- places every `memref.alloc`/`alloca` of the body statically in L1; buffers whose live
+  ranges do not overlap share memory (see `assign_l1_offsets`),
 - renames the function `main` with no arguments and an `i32` result (the exit code, 0),
 - records the placement in the `snaxc.io` attribute of `main`, which the package writer
   turns into the manifest.
 
-Everything must fit L1 at once: tiling is a later pass. What does not fit is an error
-that names the sizes.
+L1 liveness: a buffer is live from the first to the last top-level operation of the
+function body that uses it, an alias of it (any result of an operation using it, e.g. a
+view or a DMA token, transitively, which keeps a buffer an asynchronous transfer uses live
+until its wait), or a region holding such a use (a buffer used in a loop is live for the
+whole loop); a use in a contraction or the elementwise operations around it counts for
+all of them, which later passes may fuse into one accelerator launch (`fusion_spans`).
+Offsets are assigned greedily, largest buffer first, at the lowest offset
+that does not overlap a buffer with an overlapping live range; the i-th buffer (in
+creation order) starts at 128 * (i % 2) modulo 256 (half the banks of the default TCDM):
+streams walking two buffers in lock step then use disjoint banks instead of colliding on
+every access. Later passes append their own buffers after the end of these.
+
+The peak must fit L1: tiling is a later pass. What does not fit is an error that names
+the sizes.
 """
 
 from __future__ import annotations
@@ -37,9 +49,10 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.dialects.linalg.ops import GenericOp
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.traits import IsTerminator
 from xdsl.utils.exceptions import DiagnosticException
 
 from snaxc.dialects import dma, snax
@@ -69,23 +82,112 @@ def _align(x: int) -> int:
     return (x + ALIGN - 1) // ALIGN * ALIGN
 
 
-class _L1Allocator:
-    """Bump allocation in L1. Consecutive buffers start 128 bytes apart modulo 256 (half
-    the banks of the default TCDM): streams walking two buffers in lock step then use
-    disjoint banks instead of colliding on every access."""
+def _top_level(op: Operation, block: Block) -> Operation:
+    while op.parent_block() is not block:
+        parent = op.parent_op()
+        assert parent is not None
+        op = parent
+    return op
 
-    def __init__(self) -> None:
-        self.end = 0
-        self.count = 0
 
-    def take(self, nbytes: int) -> int:
-        skew = 128 * (self.count % 2)
-        start = (self.end + 255) // 256 * 256 + skew
-        if start - 256 >= self.end:
-            start -= 256
-        self.end = start + nbytes
-        self.count += 1
-        return start
+def _is_linalg(op: Operation) -> bool:
+    return op.name.startswith("linalg.")
+
+
+def _is_reduction(op: Operation) -> bool:
+    if isinstance(op, GenericOp):
+        return any(getattr(it.data, "value", None) == "reduction" for it in op.iterator_types)
+    return _is_linalg(op) and op.name not in ("linalg.fill", "linalg.copy")
+
+
+def _is_neutral(op: Operation) -> bool:
+    """No memory operand and no region: cannot end a run of linalg operations."""
+    return not op.regions and not any(isinstance(o.type, MemRefType) for o in op.operands)
+
+
+def fusion_spans(ops: list[Operation]) -> list[tuple[int, int]]:
+    """For each top-level operation, the positions a use there stands for. Later passes
+    fuse a contraction with the elementwise operations around it (its accumulator's
+    initialization, its output stage) into one accelerator launch, which touches all
+    their buffers at once: a use in such a group counts as a use over the whole group,
+    from the run of elementwise linalg operations before the contraction to the run after
+    it (operations without memory operands do not interrupt a run)."""
+    spans = [(i, i) for i in range(len(ops))]
+
+    def run(i: int, step: int) -> int:
+        end, j = i, i + step
+        while 0 <= j < len(ops):
+            o = ops[j]
+            if _is_linalg(o) and not _is_reduction(o):
+                end = j
+            elif not _is_neutral(o):
+                break
+            j += step
+        return end
+
+    for i, o in enumerate(ops):
+        if _is_reduction(o):
+            lo, hi = run(i, -1), run(i, 1)
+            for k in range(lo, hi + 1):
+                spans[k] = (min(spans[k][0], lo), max(spans[k][1], hi))
+    return spans
+
+
+def live_range(
+    value: SSAValue, block: Block, pos: dict[Operation, int], spans: list[tuple[int, int]]
+) -> tuple[int, int]:
+    """First and last position (in `pos`, the top-level operations of `block`) of an
+    operation using `value` or an alias of it (see the module docstring), widened to the
+    `spans` of those operations."""
+    owner = value.owner
+    at_def = pos[_top_level(owner, block)] if isinstance(owner, Operation) else 0
+    first, last = len(pos), -1
+    seen: set[SSAValue] = {value}
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        for use in v.uses:
+            op = use.operation
+            lo, hi = spans[pos[_top_level(op, block)]]
+            first, last = min(first, lo), max(last, hi)
+            derived = list(op.results)
+            if op.has_trait(IsTerminator) and (parent := op.parent_op()) is not None:
+                derived += parent.results
+            for r in derived:
+                if r not in seen:
+                    seen.add(r)
+                    todo.append(r)
+    return (first, last) if last >= 0 else (at_def, at_def)
+
+
+def assign_l1_offsets(
+    buffers: list[tuple[int, tuple[int, int]]], skew: int = 128, period: int = 256
+) -> tuple[list[int], int]:
+    """Offsets for buffers given as (bytes, live range): buffers with overlapping live
+    ranges get disjoint bytes; buffer i starts at `skew * (i % 2)` modulo `period`. Returns
+    the offsets and the peak (end of the highest buffer)."""
+    offsets: list[int | None] = [None] * len(buffers)
+    order = sorted(range(len(buffers)), key=lambda i: (-buffers[i][0], i))
+    for i in order:
+        nbytes, (first, last) = buffers[i]
+        want = skew * (i % 2)
+        busy = sorted(
+            (offsets[j], offsets[j] + buffers[j][0])
+            for j in range(len(buffers))
+            if offsets[j] is not None
+            and buffers[j][1][0] <= last
+            and first <= buffers[j][1][1]
+            and buffers[j][0] > 0
+        )
+        start = want
+        for lo, hi in busy:
+            if start < hi and lo < start + nbytes:
+                start = (hi - want + period - 1) // period * period + want
+        offsets[i] = start
+    placed = [o for o in offsets if o is not None]
+    assert len(placed) == len(buffers)
+    peak = max((o + b[0] for o, b in zip(placed, buffers, strict=True)), default=0)
+    return placed, peak
 
 
 def _in_space(t: MemRefType, space: snax.MemorySpaceAttr) -> MemRefType:
@@ -164,7 +266,7 @@ class PlaceProgramIo(ModulePass):
             n_inputs = attr.value.data
 
         l3_off = 0
-        l1 = _L1Allocator()
+        l1_bufs: list[snax.StaticAllocOp] = []
         first = block.first_op
         assert first is not None
         io: list[Attribute] = []
@@ -175,7 +277,8 @@ class PlaceProgramIo(ModulePass):
             assert isinstance(t, MemRefType)
             nbytes = size_bytes(t)
             l3 = snax.StaticAllocOp(l3_off, _in_space(t, snax.L3))
-            l1_buf = snax.StaticAllocOp(l1.take(nbytes), _in_space(t, snax.L1))
+            l1_buf = snax.StaticAllocOp(0, _in_space(t, snax.L1))
+            l1_bufs.append(l1_buf)
             Rewriter.insert_op([l3, l1_buf], InsertPoint.before(first))
             is_input = i < n_inputs
             is_output = not is_input or (not from_tensors and _is_written(a))
@@ -210,16 +313,12 @@ class PlaceProgramIo(ModulePass):
                 raise DiagnosticException(
                     "place-program-io: dynamically sized buffers are not supported"
                 )
-            static = snax.StaticAllocOp(l1.take(size_bytes(t)), _in_space(t, snax.L1))
+            static = snax.StaticAllocOp(0, _in_space(t, snax.L1))
+            l1_bufs.append(static)
             Rewriter.replace_op(alloc, static)
         for dealloc in [o for o in f.walk() if isinstance(o, memref.DeallocOp)]:
             Rewriter.erase_op(dealloc)
 
-        if l1.end > self.l1_bytes:
-            raise DiagnosticException(
-                f"place-program-io: the program's buffers need {l1.end} bytes of L1 at once, "
-                f"the TCDM has {self.l1_bytes} (tiling is not implemented yet)"
-            )
         if l3_off > self.l3_bytes:
             raise DiagnosticException(
                 f"place-program-io: inputs and outputs need {l3_off} bytes of L3, "
@@ -230,8 +329,8 @@ class PlaceProgramIo(ModulePass):
         if not isinstance(ret, func.ReturnOp):
             raise DiagnosticException("place-program-io: the entry function has no return")
         out_tokens = []
-        for l1, l3, nbytes in outputs:
-            start = contiguous_copy(l1, l3, nbytes)
+        for l1_val, l3, nbytes in outputs:
+            start = contiguous_copy(l1_val, l3, nbytes)
             Rewriter.insert_op(start, InsertPoint.before(ret))
             out_tokens.append(start.token)
         zero = arith.ConstantOp(IntegerAttr(0, i32))
@@ -239,6 +338,21 @@ class PlaceProgramIo(ModulePass):
         if out_tokens:
             new_ret.insert(0, dma.WaitOp(out_tokens))
         Rewriter.replace_op(ret, new_ret)
+
+        top = list(block.ops)
+        pos = {o: i for i, o in enumerate(top)}
+        spans = fusion_spans(top)
+        sizes = [size_bytes(b.result.type) for b in l1_bufs]  # pyright: ignore
+        ranges = [live_range(b.result, block, pos, spans) for b in l1_bufs]
+        offsets, peak = assign_l1_offsets(list(zip(sizes, ranges, strict=True)))
+        for b, off in zip(l1_bufs, offsets, strict=True):
+            b.properties["offset"] = IntegerAttr(off, 64)
+        if peak > self.l1_bytes:
+            raise DiagnosticException(
+                f"place-program-io: the program's buffers need {peak} bytes of L1 at once, "
+                f"the TCDM has {self.l1_bytes} "
+                "(tiling is not implemented yet)"
+            )
 
         for a in reversed(args):
             block.erase_arg(a)
