@@ -20,8 +20,9 @@
 4. the module (rescales expanded to integer arith, which `recognize-rescale` recognises
    again) is handed to the pipeline, which bufferizes it and compiles it as any MLIR file.
 
-Float arithmetic left anywhere else is rejected by the pipeline (the control core has no
-FPU): quantize the model first (`snaxc quantize`).
+Float arithmetic left anywhere else (a float model) runs on the control core with
+compiler-rt's soft-float (the core has no FPU and no accelerator computes in floating point):
+correct but slow; quantize the model (`snaxc quantize`) to use the accelerators.
 """
 
 from __future__ import annotations
@@ -330,17 +331,20 @@ def fold_float_scalars(module) -> None:
 
 
 def _dense_array(c) -> np.ndarray | None:
-    """The value of an integer `arith.constant` tensor as a numpy array."""
-    from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerType, TensorType
+    """The value of an integer or f32 `arith.constant` tensor as a numpy array."""
+    from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, Float32Type, IntegerType, TensorType
 
     v = c.value
     if not isinstance(v, DenseIntOrFPElementsAttr) or not isinstance(v.type, TensorType):
         return None
     et = v.type.element_type
-    if not isinstance(et, IntegerType) or et.width.data not in (8, 16, 32):
+    if isinstance(et, Float32Type):
+        dtype, vals = np.float32, np.array(v.get_values(), dtype=np.float32)
+    elif isinstance(et, IntegerType) and et.width.data in (8, 16, 32):
+        dtype = {8: np.int8, 16: np.int16, 32: np.int32}[et.width.data]
+        vals = np.array(v.get_values(), dtype=np.int64)
+    else:
         return None
-    dtype = {8: np.int8, 16: np.int16, 32: np.int32}[et.width.data]
-    vals = np.array(v.get_values(), dtype=np.int64)
     shape = tuple(v.type.get_shape())
     if vals.size == 1 and int(np.prod(shape)) != 1:
         vals = np.broadcast_to(vals, shape)
@@ -383,7 +387,7 @@ def fold_constant_transposes(module) -> None:
 
 
 def constants_to_inputs(module, min_elements: int = 2) -> dict[int, np.ndarray]:
-    """Integer tensor constants of the entry function (with at least `min_elements`
+    """Integer and f32 tensor constants of the entry function (with at least `min_elements`
     elements, used only as generic inputs) become trailing function arguments: the
     program's constant data goes to L3 with the inputs, where the DMA reaches it (core
     memory, where constants otherwise live, is out of the DMA's and the accelerators'

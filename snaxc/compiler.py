@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import AnyFloat, MemRefType, ModuleOp
+from xdsl.dialects.builtin import AnyFloat, Float32Type, MemRefType, ModuleOp
 from xdsl.dialects.linalg.ops import GenericOp
 from xdsl.ir import Attribute
 from xdsl.passes import ModulePass
@@ -213,19 +213,19 @@ def _float_type(t) -> Attribute | None:
 
 
 def check_dtypes(module: ModuleOp, src: Path) -> None:
-    """Reject floating point: the control core (RV32IM) has no FPU and the runtime no soft
-    float, and no accelerator computes in floating point."""
+    """Reject floating point other than f32. f32 runs on the control core (RV32IM, no FPU)
+    with compiler-rt's soft-float; no accelerator computes in floating point."""
     for op in module.walk():
         for v in (*op.results, *op.operands):
             ft = _float_type(v.type)
-            if ft is not None:
+            if ft is not None and not isinstance(ft, Float32Type):
                 where = op.name
                 parent = op.parent_op()
                 if isinstance(parent, GenericOp):
                     where = f"a linalg.generic ({op.name})"
                 raise SnaxcError(
                     f"{src}: unsupported dtype {ft} in {where}: snaxc compiles integer "
-                    "(int8/int32) programs; quantize the model first"
+                    "(int8/int32) and f32 programs (f32 on the core with soft-float)"
                 )
 
 

@@ -94,7 +94,36 @@ def upstream_to_llvm_ir(text: str, name: str = "<control program>") -> str:
             PassManager.parse(PIPELINE).run(m.operation)
         except ir.MLIRError as e:
             raise SnaxcError(f"{name}: lowering to LLVM failed: {_first_diagnostic(e)}") from None
-        return str(llvm.translate_module_to_llvmir(m.operation))
+        return _legacy_float_literals(str(llvm.translate_module_to_llvmir(m.operation)))
+
+
+def _legacy_float_literals(ir_text: str) -> str:
+    """Rewrite the float literals of newer LLVM into the classic hexadecimal form zig's LLVM
+    parses: `0x` and the 16 hex digits of the equal double for a float (every float is
+    exactly a double). Newer LLVM writes `f0x<bits>` and shortest round-trip decimals, which
+    older parsers reject for floats unless the decimal is an exact double."""
+    import re
+    import struct
+
+    def classic(m: re.Match) -> str:
+        digits = m.group(1)
+        if len(digits) == 8:
+            (value,) = struct.unpack("<f", int(digits, 16).to_bytes(4, "little"))
+            return "0x" + struct.pack(">d", value).hex().upper()
+        return "0x" + digits.upper()
+
+    def exact(m: re.Match) -> str:
+        # A shortest decimal that names a float but is no exact double: its float, in hex.
+        (value,) = struct.unpack("<f", struct.pack("<f", float(m.group(0))))
+        return "0x" + struct.pack(">d", value).hex().upper()
+
+    text = re.sub(r"\bf0x([0-9A-Fa-f]{16}|[0-9A-Fa-f]{8})\b", classic, ir_text)
+    decimal = re.compile(r"(?<![\w.%@$-])-?\d+\.\d+e[-+]\d+\b")
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if "float" in line and "double" not in line and not line.startswith(("!", ";")):
+            lines[i] = decimal.sub(exact, line)
+    return "\n".join(lines)
 
 
 def _order_memory_around_mmio(mmio: list) -> None:

@@ -176,17 +176,17 @@ def test_console_script_exit_status_and_usage_errors(tmp_path: Path):
 
 
 def test_unsupported_dtype_is_one_line(tmp_path: Path, capsys):
-    src = tmp_path / "addf.mlir"
+    src = tmp_path / "addh.mlir"
     src.write_text(
         """
-func.func @addf(%x: tensor<16xf32>, %y: tensor<16xf32>) -> tensor<16xf32> {
-  %e = tensor.empty() : tensor<16xf32>
-  %s = linalg.add ins(%x, %y : tensor<16xf32>, tensor<16xf32>)
-                  outs(%e : tensor<16xf32>) -> tensor<16xf32>
-  return %s : tensor<16xf32>
+func.func @addh(%x: tensor<16xf16>, %y: tensor<16xf16>) -> tensor<16xf16> {
+  %e = tensor.empty() : tensor<16xf16>
+  %s = linalg.add ins(%x, %y : tensor<16xf16>, tensor<16xf16>)
+                  outs(%e : tensor<16xf16>) -> tensor<16xf16>
+  return %s : tensor<16xf16>
 }
 """
     )
     assert main(["compile", str(src), "-o", str(tmp_path / "out")]) == 1
-    assert "unsupported dtype f32 in linalg.generic" in _error_line(capsys)
+    assert "unsupported dtype f16 in linalg.generic" in _error_line(capsys)
     assert not (tmp_path / "out").exists()
