@@ -30,6 +30,10 @@ _TO_LLVM = ",".join(
         "convert-scf-to-cf",
         "expand-strided-metadata",
         "lower-affine",
+        # Float math: LLVM intrinsics where LLVM has them (sqrt, exp, log, ... become
+        # compiler-rt calls), libm calls for the rest (tanhf, erff: no library links them).
+        "convert-math-to-llvm",
+        "convert-math-to-libm",
         f"convert-arith-to-llvm{{index-bitwidth={INDEX_BITS}}}",
         f"convert-cf-to-llvm{{index-bitwidth={INDEX_BITS}}}",
         f"finalize-memref-to-llvm{{index-bitwidth={INDEX_BITS}}}",
