@@ -270,7 +270,7 @@ class PlaceProgramIo(ModulePass):
         first = block.first_op
         assert first is not None
         io: list[Attribute] = []
-        in_tokens: list[SSAValue] = []
+        inputs: list[tuple[SSAValue, SSAValue, int]] = []
         outputs: list[tuple[SSAValue, SSAValue, int]] = []
         for i, a in enumerate(args):
             t = a.type
@@ -296,15 +296,11 @@ class PlaceProgramIo(ModulePass):
                 )
             )
             if is_input:
-                start = contiguous_copy(l3.result, l1_buf.result, nbytes)
-                Rewriter.insert_op(start, InsertPoint.before(first))
-                in_tokens.append(start.token)
+                inputs.append((l3.result, l1_buf.result, nbytes))
             if is_output:
                 outputs.append((l1_buf.result, l3.result, nbytes))
             a.replace_all_uses_with(l1_buf.result)
             l3_off = _align(l3_off + nbytes)
-        if in_tokens:
-            Rewriter.insert_op(dma.WaitOp(in_tokens), InsertPoint.before(first))
 
         for alloc in [o for o in f.walk() if isinstance(o, memref.AllocOp | memref.AllocaOp)]:
             t = alloc.memref.type
@@ -338,6 +334,23 @@ class PlaceProgramIo(ModulePass):
         if out_tokens:
             new_ret.insert(0, dma.WaitOp(out_tokens))
         Rewriter.replace_op(ret, new_ret)
+
+        # Each input comes in right before the group of operations that first uses it
+        # (not all at the start: a network's weights need not be in L1 all at once).
+        top = list(block.ops)
+        pos = {o: i for i, o in enumerate(top)}
+        spans = fusion_spans(top)
+        by_first: dict[int, list[tuple[SSAValue, SSAValue, int]]] = {}
+        for l3_val, l1_val, nbytes in inputs:
+            first_use, _ = live_range(l1_val, block, pos, spans)
+            # Not inside a group later passes may fuse: before every group it would split.
+            while inside := [lo for lo, hi in spans if lo < first_use <= hi]:
+                first_use = min(inside)
+            by_first.setdefault(first_use, []).append((l3_val, l1_val, nbytes))
+        for at, group in by_first.items():
+            starts = [contiguous_copy(l3_val, l1_val, n) for l3_val, l1_val, n in group]
+            wait = dma.WaitOp([st.token for st in starts])
+            Rewriter.insert_op([*starts, wait], InsertPoint.before(top[at]))
 
         top = list(block.ops)
         pos = {o: i for i, o in enumerate(top)}

@@ -12,15 +12,17 @@
 // CHECK-SAME: {name = "result0", role = "output", l3_offset = 256 : i64, shape = array<i64: 100>, element_type = i8}]
 // CHECK-NEXT: %[[X3:.*]] = snax.static_alloc offset 0 : memref<100xi8, #snax.memory_space<l3>>
 // CHECK-NEXT: %[[X1:.*]] = snax.static_alloc offset 0 : memref<100xi8, #snax.memory_space<l1>>
-// 100 bytes: elements of 1 byte (100 is not a multiple of 8).
-// CHECK-NEXT: %[[T0:.*]] = dma.start %[[X3]] to %[[X1]] elem_bytes 1 src <bounds = [100], strides = [1]> dst <bounds = [100], strides = [1]>
 // CHECK-NEXT: %[[Y3:.*]] = snax.static_alloc offset 128 : memref<100xi8, #snax.memory_space<l3>>
 // CHECK-NEXT: %[[Y1:.*]] = snax.static_alloc offset 128 : memref<100xi8, #snax.memory_space<l1>>
-// CHECK-NEXT: %[[T1:.*]] = dma.start %[[Y3]] to %[[Y1]]
 // CHECK-NEXT: %[[Z3:.*]] = snax.static_alloc offset 256 : memref<100xi8, #snax.memory_space<l3>>
 // CHECK-NEXT: %[[Z1:.*]] = snax.static_alloc offset 0 : memref<100xi8, #snax.memory_space<l1>>
-// CHECK-NEXT: dma.wait %[[T0]], %[[T1]]
 // CHECK-NEXT: %[[TMP:.*]] = snax.static_alloc offset 384 : memref<100xi8, #snax.memory_space<l1>>
+// The inputs come in right before their first use.
+// 100 bytes: elements of 1 byte (100 is not a multiple of 8).
+// CHECK-NEXT: %[[T0:.*]] = dma.start %[[X3]] to %[[X1]] elem_bytes 1 src <bounds = [100], strides = [1]> dst <bounds = [100], strides = [1]>
+// CHECK-NEXT: %[[T1:.*]] = dma.start %[[Y3]] to %[[Y1]]
+// CHECK-NEXT: dma.wait %[[T0]], %[[T1]]
+// CHECK-NEXT: linalg.generic
 // CHECK:      ins(%[[X1]], %[[Y1]] : {{.*}}) outs(%[[TMP]] : {{.*}})
 // CHECK:      ins(%[[TMP]] : {{.*}}) outs(%[[Z1]] : {{.*}})
 // CHECK:      %[[T2:.*]] = dma.start %[[Z1]] to %[[Z3]]
@@ -170,6 +172,11 @@ func.func @loop(%z: memref<512xi8>) attributes {snaxc.num_inputs = 0 : i64} {
 // CHECK:      %w = snax.static_alloc offset 384 : memref<8x8xi8, #snax.memory_space<l1>>
 // CHECK:      %z = snax.static_alloc offset 512 : memref<8x8xi8, #snax.memory_space<l1>>
 // CHECK:      %acc = snax.static_alloc offset 128 : memref<8x8xi32, #snax.memory_space<l1>>
+// The inputs come in before the group (the fill), not between the fill and the contraction.
+// CHECK:      dma.start
+// CHECK-NEXT: dma.start
+// CHECK-NEXT: dma.wait
+// CHECK-NEXT: linalg.fill
 // SMALL: place-program-io: the program's buffers need 576 bytes
 func.func @fused(%x: memref<8x8xi8>, %w: memref<8x8xi8>, %z: memref<8x8xi8>) attributes {snaxc.num_inputs = 2 : i64} {
   %acc = memref.alloc() : memref<8x8xi32>
