@@ -155,7 +155,7 @@ def strip_quantized_boundary(module, names: tuple[list[str], list[str]]) -> tupl
     (see the module docstring); return its input and output `Port`s."""
     from xdsl.dialects import func, tensor
     from xdsl.dialects.builtin import FunctionType, TensorType
-    from xdsl.dialects.linalg import GenericOp
+    from xdsl.dialects.linalg.ops import GenericOp
 
     from snaxc.transforms.fixed_point_requant import match_dequantize, match_quantize
 
@@ -220,7 +220,7 @@ def integer_shape_operands(module) -> None:
     so no float tensor is left for the core."""
     from xdsl.dialects import tensor
     from xdsl.dialects.builtin import AnyFloat, TensorType, i8
-    from xdsl.dialects.linalg import GenericOp
+    from xdsl.dialects.linalg.ops import GenericOp
     from xdsl.rewriter import Rewriter
 
     for g in list(module.walk()):
@@ -304,7 +304,7 @@ def fold_float_scalars(module) -> None:
     the padding value of a quantized convolution) into an integer constant."""
     from xdsl.dialects import arith, tensor
     from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, IntegerAttr, TensorType
-    from xdsl.dialects.linalg import GenericOp
+    from xdsl.dialects.linalg.ops import GenericOp
     from xdsl.rewriter import Rewriter
 
     for op in list(module.walk()):
@@ -356,7 +356,7 @@ def fold_constant_transposes(module) -> None:
     weights) becomes the permuted constant."""
     from xdsl.dialects import arith
     from xdsl.dialects.builtin import DenseIntOrFPElementsAttr
-    from xdsl.dialects.linalg import GenericOp, YieldOp
+    from xdsl.dialects.linalg.ops import GenericOp, YieldOp
     from xdsl.ir.affine import AffineMap
     from xdsl.rewriter import Rewriter
 
@@ -394,7 +394,7 @@ def constants_to_inputs(module, min_elements: int = 2) -> dict[int, np.ndarray]:
     reach). Returns {argument index: value}."""
     from xdsl.dialects import arith, func
     from xdsl.dialects.builtin import FunctionType
-    from xdsl.dialects.linalg import GenericOp
+    from xdsl.dialects.linalg.ops import GenericOp
 
     f = next(op for op in module.ops if isinstance(op, func.FuncOp))
     block = f.body.block

@@ -273,7 +273,7 @@ def _producer(value: SSAValue) -> linalg.GenericOp | None:
 def _erase_if_dead(rewriter: PatternRewriter, *ops: Operation) -> None:
     for op in ops:
         if op.parent is not None and all(not r.uses for r in op.results):
-            rewriter.erase_op(op)
+            rewriter.erase(op)
 
 
 def _empty_like(value: SSAValue, element_type: Attribute) -> tensor.EmptyOp:
@@ -358,7 +358,7 @@ class RequantizeIntegers(_QuantizePattern):
             )
             new_ops.append(r)
             result = r.results[0]
-        rewriter.replace_op(generic, new_ops, [result])
+        rewriter.replace(generic, new_ops, [result])
         _erase_if_dead(rewriter, *(x for x in (reshape, d_op) if x))
 
 
@@ -418,7 +418,7 @@ class RequantizeBiasedAccumulator(_QuantizePattern):
             generic.iterator_types,
             lambda a: [_rescale(a[0], q.result_type, q, 0, params)],
         )
-        rewriter.replace_op(generic, [empty, biased, new], [new.results[0]])
+        rewriter.replace(generic, [empty, biased, new], [new.results[0]])
         _erase_if_dead(rewriter, add_op, d_acc_op, d_bias_op)
 
 
@@ -467,7 +467,7 @@ class IntegerAdd(_QuantizePattern):
             generic.iterator_types,
             body,
         )
-        rewriter.replace_op(generic, new)
+        rewriter.replace(generic, new)
         _erase_if_dead(rewriter, add_op, *d_ops)
 
 
@@ -562,7 +562,7 @@ class IntegerClamp(_QuantizePattern):
             generic.iterator_types,
             lambda a: [_rescale(a[0], q.result_type, clamped, d.zero_point, params)],
         )
-        rewriter.replace_op(generic, new)
+        rewriter.replace(generic, new)
         _erase_if_dead(rewriter, clip_op, d_op)
 
 
@@ -694,7 +694,7 @@ class IntegerPool(_QuantizePattern):
             )
             new_ops.append(c)
             result = c.result
-        rewriter.replace_op(generic, new_ops, [result])
+        rewriter.replace(generic, new_ops, [result])
         old_init = pool.outputs[0].owner
         _erase_if_dead(rewriter, *(x for x in (collapse, divisor_op) if x), pool, d_op, old_init)
 

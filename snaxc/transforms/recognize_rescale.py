@@ -164,7 +164,7 @@ class RecognizeRescale(RewritePattern):
             new.verify()
         except Exception:
             return  # e.g. bounds outside the result type: not a rescale the kernel expresses
-        rewriter.replace_op(ops[0], new)
+        rewriter.replace(ops[0], new)
         for op in ops[1:]:
             rewriter.erase(op)
         for op in list(block.ops):
