@@ -1,8 +1,8 @@
 """MLIR -> snaxc compile -> simulated cluster -> outputs, bit-exact against numpy.
 
-On the default cluster (no accelerators) every kernel runs as loops on the control core;
-on a cluster with a GeMM, matmuls whose operands fit L1 whole and whose sizes are
-multiples of 8 run on it. Inputs and outputs are in L3 and the DMA moves them to and from
+The default cluster has a GeMM and a SIMD unit: matmuls run on the GeMM (tiled and
+padded by tile-matmul where needed); what no accelerator supports (e.g. int8 adds, which
+wrap, while the SIMD unit saturates) runs as loops on the control core. Inputs and outputs are in L3 and the DMA moves them to and from
 L1, so these tests cover the frontend, the passes, the backend, the linker, the runtime
 and the hardware together.
 """
