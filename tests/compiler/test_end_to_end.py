@@ -2,9 +2,9 @@
 
 The default cluster has a GeMM and a SIMD unit: matmuls run on the GeMM (tiled and
 padded by tile-matmul where needed); what no accelerator supports (e.g. int8 adds, which
-wrap, while the SIMD unit saturates) runs as loops on the control core. Inputs and outputs are in L3 and the DMA moves them to and from
-L1, so these tests cover the frontend, the passes, the backend, the linker, the runtime
-and the hardware together.
+wrap, while the SIMD unit saturates) runs as loops on the control core. Inputs and
+outputs are in L3 and the DMA moves them to and from L1, so these tests cover the
+frontend, the passes, the backend, the linker, the runtime and the hardware together.
 """
 
 import re
