@@ -1,22 +1,37 @@
 // TCDM: `NumBanks` word-interleaved 64-bit single-cycle SRAM banks behind a fully connected
-// crossbar with one round-robin arbiter per bank.
+// crossbar with one two-class round-robin arbiter per bank.
 //
 // Every master port follows the narrow-port protocol of docs/hardware.md: `req`/`gnt`
 // handshake, absolute 8-byte-aligned byte addresses inside the TCDM, byte enables for
 // writes, `rvalid`/`rdata` exactly one cycle after a granted read, no response to writes.
 // Word w = (addr - TcdmBase) >> 3 lives in bank w % NumBanks, row w / NumBanks.
 //
-// Arbitration: each bank grants at most one request per cycle. Among its requesters it grants
-// the first port at or above its priority pointer (wrapping around); after a grant the pointer
-// moves just above the winner. A port that keeps requesting therefore waits at most
-// NumPorts - 1 grants of its bank.
+// Arbitration: each bank grants at most one request per cycle. With AccFirst = 0 (default)
+// every port is in the high class below, i.e. plain round-robin: a port that keeps requesting
+// waits at most NumPorts - 1 grants of its bank. With AccFirst = 1 ports fall into two classes:
+// the DMA ports 1 .. 2 * DmaWidth / BankWidth (the cluster's DMA read then write ports) are
+// the low class; the core (port 0) and the accelerator ports above the DMA's are the high
+// class. A bank serves its high-class requesters if it has any, else its low-class ones.
+// Within the class it grants the first port at or above that class's priority pointer
+// (wrapping around); after a grant that class's pointer moves just above the winner. So a
+// high-class port that keeps requesting waits at most (number of high-class ports - 1) grants
+// of its bank; a DMA port waits until no high-class port requests the bank, then at most
+// 2 * DmaPorts - 1 low-class grants. There is no hard bound for the DMA: it only progresses
+// in cycles where the streamers leave its banks idle (they do, between tiles and while they
+// stall on their FIFOs), which costs it more throughput than the GeMM gains (see AccFirst).
+// The core is kept in the high class so that a busy DMA never stalls it.
 //
 // Written for simulation speed (Verilator), since every accelerator port adds a master: the
 // arbiters work on bit vectors (mask, isolate the lowest set bit) instead of
 // prim_arbiter_tree, only banks that are requested are arbitrated, an idle cycle skips
 // everything, and the checks are immediate assertions in a clocked process.
 module snax_tcdm import snax_cluster_cfg_pkg::*; #(
-  parameter int unsigned NumPorts = 17
+  parameter int unsigned NumPorts = 17,
+  // 1: the two-class arbitration described above; 0: plain round-robin over all ports (one
+  // class). Round-robin is the default: accelerators-first lets the GeMM's streamers starve
+  // the DMA of the banks it needs for the next tile, and the int8 512^3 matmul of
+  // benchmarks/matmul.py then drops from 90.3 % to 83.2 % GeMM utilization (docs/tiling.md).
+  parameter bit          AccFirst = 1'b0
 ) (
   input  logic                      clk_i,
   input  logic                      rst_ni,
@@ -36,6 +51,16 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
   localparam int unsigned BankW     = NumBanks > 1 ? $clog2(NumBanks) : 1;
   localparam int unsigned RowW      = Rows > 1 ? $clog2(Rows) : 1;
   localparam int unsigned OffW      = $clog2(BankBytes);
+  localparam int unsigned DmaPorts  = DmaWidth / BankWidth;
+
+  // The low (DMA) class: ports 1 .. 2 * DmaPorts, as far as they exist.
+  function automatic logic [NumPorts-1:0] low_class_ports();
+    logic [NumPorts-1:0] m;
+    m = '0;
+    for (int unsigned p = 1; p < NumPorts && p <= 2 * DmaPorts; p++) m[p] = 1'b1;
+    return m;
+  endfunction
+  localparam logic [NumPorts-1:0] LowPorts = AccFirst ? low_class_ports() : '0;
 
   // Address decode ---------------------------------------------------------------------------
 
@@ -57,7 +82,9 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
   // vector operations, and each granted port drives its bank's inputs. Per-bank signals are
   // unpacked arrays so that indexing them by a port's bank is a plain array access.
 
-  logic [NumPorts-1:0] prio_mask_q [NumBanks];  // per bank: the ports at or above its pointer
+  // Per bank and class: the ports at or above the class's pointer.
+  logic [NumPorts-1:0] prio_hi_q   [NumBanks];
+  logic [NumPorts-1:0] prio_lo_q   [NumBanks];
   logic [NumPorts-1:0] bank_req    [NumBanks];
   logic [NumPorts-1:0] bank_winner [NumBanks];  // one-hot (or zero) winner of each bank
   logic [NumBanks-1:0] bank_en, bank_we;
@@ -67,7 +94,8 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
   logic [63:0]         bank_rdata  [NumBanks];
 
   always_comb begin
-    logic [NumPorts-1:0] masked, pick;
+    logic [NumPorts-1:0] cls, masked, pick;
+    cls     = '0;
     masked  = '0;
     pick    = '0;
     gnt_o   = '0;
@@ -84,12 +112,18 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
       for (int unsigned p = 0; p < NumPorts; p++) begin
         if (req_i[p]) bank_req[port_bank[p]][p] = 1'b1;
       end
-      // Arbitrate each requested bank once: the first requester at or above the pointer,
-      // else the first requester.
+      // Arbitrate each requested bank once: within the high class if it has requesters, else
+      // the low class, the first requester at or above the class's pointer, else the first.
       for (int unsigned p = 0; p < NumPorts; p++) begin
         if (req_i[p] && !bank_en[port_bank[p]]) begin
-          masked = bank_req[port_bank[p]] & prio_mask_q[port_bank[p]];
-          pick   = (masked != '0) ? masked : bank_req[port_bank[p]];
+          cls = bank_req[port_bank[p]] & ~LowPorts;
+          if (cls != '0) begin
+            masked = cls & prio_hi_q[port_bank[p]];
+          end else begin
+            cls    = bank_req[port_bank[p]];
+            masked = cls & prio_lo_q[port_bank[p]];
+          end
+          pick   = (masked != '0) ? masked : cls;
           bank_winner[port_bank[p]] = pick & (~pick + 1'b1);  // isolate the lowest set bit
           bank_en[port_bank[p]]     = 1'b1;
           gnt_o |= bank_winner[port_bank[p]];
@@ -106,13 +140,23 @@ module snax_tcdm import snax_cluster_cfg_pkg::*; #(
     end
   end
 
-  // After a grant, a bank's pointer moves just above the winner (to port 0 after the last).
+  // After a grant, the winner's class pointer moves just above the winner (to port 0 after
+  // the last).
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      for (int unsigned b = 0; b < NumBanks; b++) prio_mask_q[b] <= '1;
+      for (int unsigned b = 0; b < NumBanks; b++) begin
+        prio_hi_q[b] <= '1;
+        prio_lo_q[b] <= '1;
+      end
     end else if (bank_en != '0) begin
       for (int unsigned b = 0; b < NumBanks; b++) begin
-        if (bank_en[b]) prio_mask_q[b] <= ~(bank_winner[b] | (bank_winner[b] - 1'b1));
+        if (bank_en[b]) begin
+          if ((bank_winner[b] & LowPorts) != '0) begin
+            prio_lo_q[b] <= ~(bank_winner[b] | (bank_winner[b] - 1'b1));
+          end else begin
+            prio_hi_q[b] <= ~(bank_winner[b] | (bank_winner[b] - 1'b1));
+          end
+        end
       end
     end
   end

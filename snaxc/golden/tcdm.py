@@ -1,9 +1,12 @@
-"""Golden model of the TCDM: word interleaving, bank conflicts and round-robin arbitration.
+"""Golden model of the TCDM: word interleaving, bank conflicts and two-class arbitration.
 
 Word ``w = (addr - TCDM_BASE) >> 3`` lives in bank ``w % banks``, row ``w // banks``
-(docs/hardware.md). Each bank grants at most one request per cycle: the first requesting
-port at or above the bank's priority pointer, wrapping around; after a grant the pointer
-moves just above the winner.
+(docs/hardware.md). Each bank grants at most one request per cycle. By default (the cluster's
+setting) every port is in one class, i.e. plain round-robin. With `snax_tcdm`'s AccFirst = 1
+the DMA ports (`dma_tcdm_ports`) are the low class, every other port the high class:
+a bank serves its high-class requesters if it has any, else the low-class ones; within the
+class it grants the first requesting port at or above that class's pointer, wrapping around,
+and after a grant that class's pointer moves just above the winner.
 """
 
 from __future__ import annotations
@@ -58,14 +61,25 @@ def conflicts_per_cycle(addrs: np.ndarray, cfg: ClusterConfig) -> np.ndarray:
     return out
 
 
-class TcdmArbiter:
-    """Cycle-exact model of the per-bank round-robin arbiters of `snax_tcdm`."""
+def dma_tcdm_ports(cfg: ClusterConfig) -> range:
+    """The TCDM ports of the DMA (read ports, then write ports): the low arbitration class."""
+    return range(1, 1 + 2 * (cfg.dma.width_bits // cfg.tcdm.bank_width_bits))
 
-    def __init__(self, num_ports: int, cfg: ClusterConfig):
+
+class TcdmArbiter:
+    """Cycle-exact model of the per-bank two-class round-robin arbiters of `snax_tcdm`.
+
+    `low_ports` are the low-class ports (in `snax_tcdm`: `dma_tcdm_ports(cfg)`); with none,
+    every port is in the high class and the arbiter is a plain round-robin one (which is also
+    what ports of one class see while no port of the other class requests their bank).
+    """
+
+    def __init__(self, num_ports: int, cfg: ClusterConfig, low_ports: Iterable[int] = ()):
         self.num_ports = num_ports
         self.cfg = cfg
-        # Lowest port index that has priority in each bank (the RTL's priority mask).
-        self.pointer = [0] * cfg.tcdm.banks
+        self.low = frozenset(p for p in low_ports if p < num_ports)
+        # Lowest port index that has priority in each bank, per class (the RTL's masks).
+        self.pointer = {False: [0] * cfg.tcdm.banks, True: [0] * cfg.tcdm.banks}
 
     def grant(self, requests: Sequence[int | None]) -> list[bool]:
         """Grants for one cycle; `requests[p]` is port p's address or None when idle."""
@@ -75,11 +89,14 @@ class TcdmArbiter:
                 by_bank.setdefault(int(bank_of(addr, self.cfg)), []).append(p)
         granted = [False] * self.num_ports
         for bank, ports in by_bank.items():
-            ptr = self.pointer[bank]
-            above = [p for p in ports if p >= ptr]
-            winner = above[0] if above else ports[0]
+            high = [p for p in ports if p not in self.low]
+            is_low = not high
+            cls = ports if is_low else high
+            ptr = self.pointer[is_low][bank]
+            above = [p for p in cls if p >= ptr]
+            winner = above[0] if above else cls[0]
             granted[winner] = True
-            self.pointer[bank] = winner + 1 if winner + 1 < self.num_ports else 0
+            self.pointer[is_low][bank] = winner + 1 if winner + 1 < self.num_ports else 0
         return granted
 
 

@@ -2,8 +2,10 @@
 
 A Verilator C++ testbench (tcdm_tb.cpp) presents per-port request streams, holds each request
 until it is granted, and logs every cycle's requests, grants and `conflicts_o`, and every read's
-data. This test checks, against the golden model: the exact round-robin grants of each cycle,
-the conflict count, read data (byte enables, interleaving) and the bounded waiting time.
+data. This test checks, against the golden model, for both arbitration policies (AccFirst = 0:
+round-robin over all ports, the default; AccFirst = 1: DMA ports below the core and accelerator
+ports, round-robin within each class): the exact grants of each cycle, the conflict count, read
+data (byte enables, interleaving) and the bounded waiting time of the high class.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from snaxc.golden.tcdm import (
     TcdmArbiter,
     TcdmMemory,
     bank_of,
+    dma_tcdm_ports,
     predicted_conflicts,
     row_of,
 )
@@ -29,24 +32,27 @@ _spec = importlib.util.spec_from_file_location(
 build = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build)
 
-NUM_PORTS = 17
 CFG = load_config()
+LOW_PORTS = set(dma_tcdm_ports(CFG))
+NUM_PORTS = 1 + len(LOW_PORTS) + 4  # core, DMA read and write ports, 4 accelerator ports
 
 
 SOURCES = [build.HW_DIR / "tcdm" / "snax_tcdm_bank.sv", build.HW_DIR / "tcdm" / "snax_tcdm.sv"]
 
 
-@pytest.fixture(scope="session")
-def tcdm_tb(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("snax_tcdm")
-    return build.build_testbench(
+@pytest.fixture(scope="session", params=[0, 1], ids=["round-robin", "acc-first"])
+def tcdm_tb(request, tmp_path_factory) -> tuple[Path, set[int]]:
+    """The testbench for one policy, and that policy's low-class (DMA) ports."""
+    d = tmp_path_factory.mktemp(f"snax_tcdm_{request.param}")
+    tb = build.build_testbench(
         CFG,
         d,
         "snax_tcdm",
         SOURCES,
         build.TB_DIR / "tcdm_tb.cpp",
-        params={"NumPorts": NUM_PORTS},
+        params={"NumPorts": NUM_PORTS, "AccFirst": request.param},
     )
+    return tb, (LOW_PORTS if request.param else set())
 
 
 def make_requests(rng: np.random.Generator, n_per_port: int, hot_words: int, p_write: float):
@@ -80,11 +86,11 @@ def run_case(tb: Path, tmp: Path, reqs) -> tuple[list[tuple], dict[int, tuple[in
     return cycles, results
 
 
-def check_against_golden(reqs, cycles, results, seed: int) -> None:
+def check_against_golden(reqs, cycles, results, seed: int, low: set[int]) -> None:
     """Replay the logged cycles through the golden arbiter and memory."""
     per_port = [[i for i, r in enumerate(reqs) if r[0] == p] for p in range(NUM_PORTS)]
     head = [0] * NUM_PORTS
-    arb = TcdmArbiter(NUM_PORTS, CFG)
+    arb = TcdmArbiter(NUM_PORTS, CFG, low)
     mem = TcdmMemory(CFG)
     known = np.zeros(CFG.tcdm_bytes, dtype=bool)  # bytes written so far (others read as X)
     first_seen: dict[int, int] = {}
@@ -131,8 +137,12 @@ def check_against_golden(reqs, cycles, results, seed: int) -> None:
                     if be >> i & 1:
                         known[off + i] = True
             head[p] += 1
-            # Round robin: a waiting request is served within NumPorts - 1 other grants.
-            assert cycle - first_seen[idx] <= NUM_PORTS - 1, f"seed {seed}: request {idx} starved"
+            # Round robin in the high class: a waiting core or accelerator request is served
+            # within (high-class ports - 1) other grants (the DMA has no bound with AccFirst).
+            if p not in low:
+                assert cycle - first_seen[idx] <= NUM_PORTS - len(low) - 1, (
+                    f"seed {seed}: request {idx} (port {p}) waited {cycle - first_seen[idx]}"
+                )
     assert all(head[p] == len(per_port[p]) for p in range(NUM_PORTS)), f"seed {seed}: incomplete"
 
 
@@ -144,8 +154,9 @@ def test_tcdm_random(tcdm_tb, tmp_path, seed, hot_words, p_write):
     print(f"seed {seed}")
     rng = np.random.default_rng(seed)
     reqs = make_requests(rng, n_per_port=150, hot_words=hot_words, p_write=p_write)
-    cycles, results = run_case(tcdm_tb, tmp_path, reqs)
-    check_against_golden(reqs, cycles, results, seed)
+    tb, low = tcdm_tb
+    cycles, results = run_case(tb, tmp_path, reqs)
+    check_against_golden(reqs, cycles, results, seed, low)
     if hot_words <= 8:
         # Heavy contention must actually have been exercised.
         assert sum(c[3] for c in cycles) > len(reqs) // 2
@@ -162,25 +173,27 @@ def test_tcdm_all_banks_distinct_words(tcdm_tb, tmp_path):
     for w in range(words):
         # The same port reads the word back: its own write is granted before.
         reqs.append((w % NUM_PORTS, 0, False, TCDM_BASE + 8 * w, 0xFF, 0))
-    cycles, results = run_case(tcdm_tb, tmp_path, reqs)
+    tb, low = tcdm_tb
+    cycles, results = run_case(tb, tmp_path, reqs)
     for i in range(words, 2 * words):
         w = i - words
         assert results[i][1] == int(data[w]), f"word {w}: {results[i][1]:x} != {int(data[w]):x}"
-    check_against_golden(reqs, cycles, results, 7)
+    check_against_golden(reqs, cycles, results, 7, low)
 
 
 def test_tcdm_address_assertion(tcdm_tb, tmp_path):
     """An address outside the TCDM trips the RTL assertion and fails the simulation."""
     reqs = [(3, 0, False, TCDM_BASE + CFG.tcdm_bytes, 0xFF, 0)]
     with pytest.raises(AssertionError, match="outside the TCDM"):
-        run_case(tcdm_tb, tmp_path, reqs)
+        run_case(tcdm_tb[0], tmp_path, reqs)
 
 
+@pytest.mark.parametrize("acc_first", [0, 1])
 @pytest.mark.parametrize("num_ports", [1, NUM_PORTS, 100])
-def test_tcdm_lint(tmp_path, num_ports):
+def test_tcdm_lint(tmp_path, num_ports, acc_first):
     """The TCDM is lint-clean under -Wall (waivers in hw/tcdm/snax_tcdm.vlt), at any width."""
     waivers = build.HW_DIR / "tcdm" / "snax_tcdm.vlt"
-    params = {"NumPorts": num_ports}
+    params = {"NumPorts": num_ports, "AccFirst": acc_first}
     diags = build.lint(CFG, tmp_path, "snax_tcdm", SOURCES, waivers, params)
     assert diags == "", diags
 
@@ -197,3 +210,24 @@ def test_golden_bank_mapping():
                                 TCDM_BASE + 8], CFG) == 2  # fmt: skip
     # A 64-byte DMA beat touches 8 consecutive banks: no conflict.
     assert predicted_conflicts(TCDM_BASE + 8 * np.arange(8), CFG) == 0
+
+
+def test_golden_two_class_arbitration():
+    """DMA ports lose a bank to the core and the accelerators; round-robin within each class."""
+    arb = TcdmArbiter(NUM_PORTS, CFG, LOW_PORTS)
+    dma_rd, dma_wr, acc = min(LOW_PORTS), max(LOW_PORTS), NUM_PORTS - 1
+    a = TCDM_BASE  # all requests below hit bank 0
+    req = [None] * NUM_PORTS
+    req[dma_rd] = req[dma_wr] = req[acc] = req[0] = a
+    assert [p for p, g in enumerate(arb.grant(req)) if g] == [0]
+    assert [p for p, g in enumerate(arb.grant(req)) if g] == [acc]
+    assert [p for p, g in enumerate(arb.grant(req)) if g] == [0]
+    req[0] = req[acc] = None
+    assert [p for p, g in enumerate(arb.grant(req)) if g] == [dma_rd]
+    assert [p for p, g in enumerate(arb.grant(req)) if g] == [dma_wr]
+    # Without low-class ports the same arbiter is plain round-robin over all ports.
+    rr = TcdmArbiter(NUM_PORTS, CFG)
+    req[0] = req[acc] = a
+    assert [[p for p, g in enumerate(rr.grant(req)) if g] for _ in range(4)] == [
+        [0], [dma_rd], [dma_wr], [acc]
+    ]  # fmt: skip
