@@ -32,7 +32,6 @@ divides F and OH*OW; otherwise the convolution stays and runs on the core.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import prod
 
 from xdsl.context import Context
 from xdsl.dialects import arith, func, memref
@@ -58,6 +57,7 @@ from xdsl.utils.exceptions import DiagnosticException
 from snaxc import accelerators
 from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, kernel, snax
+from snaxc.transforms.l1_buffers import l1_end, row_major_l1_alloc
 from snaxc.transforms.pass_config import pass_config
 
 _ALIGN = 64
@@ -65,15 +65,6 @@ _MK = AffineMap.from_callable(lambda m, n, k: (m, k))
 _KN = AffineMap.from_callable(lambda m, n, k: (k, n))
 _MN = AffineMap.from_callable(lambda m, n, k: (m, n))
 _SCALAR = AffineMap.from_callable(lambda m, n, k: ())
-
-
-def _l1(value: SSAValue) -> snax.StaticAllocOp | None:
-    if not isinstance(value, OpResult) or not isinstance(value.op, snax.StaticAllocOp):
-        return None
-    t = value.type
-    if value.op.memory_space != snax.MemorySpace.L1 or not isinstance(t, MemRefType):
-        return None
-    return value.op if isinstance(t.layout, NoneAttr) else None
 
 
 def _width(value: SSAValue) -> int | None:
@@ -117,7 +108,7 @@ def match_conv(g: linalg.GenericOp) -> Conv | None:
     if len(g.inputs) != (4 if quantized else 2):
         return None
     x, w, (y,) = g.inputs[0], g.inputs[1], g.outputs
-    if _l1(x) is None or _l1(y) is None:
+    if row_major_l1_alloc(x) is None or row_major_l1_alloc(y) is None:
         return None
     wt = w.type
     if not isinstance(wt, MemRefType) or not isinstance(wt.layout, NoneAttr):
@@ -164,20 +155,8 @@ def match_conv(g: linalg.GenericOp) -> Conv | None:
     return Conv(x, w, y, (sh, sw), k_op, x_is_lhs, zps)
 
 
-def _l1_end(f: func.FuncOp) -> int:
-    end = 0
-    for op in f.walk():
-        if isinstance(op, snax.StaticAllocOp) and op.memory_space == snax.MemorySpace.L1:
-            t = op.result.type
-            assert isinstance(t, MemRefType)
-            e = t.element_type
-            assert isinstance(e, IntegerType)
-            end = max(end, op.offset.value.data + prod(t.get_shape()) * e.width.data // 8)
-    return end
-
-
 def _view(value: SSAValue, shape: list[int]) -> snax.StaticAllocOp:
-    alloc = _l1(value)
+    alloc = row_major_l1_alloc(value)
     assert alloc is not None
     t = value.type
     assert isinstance(t, MemRefType)
@@ -311,12 +290,12 @@ def _rewrite(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> bool:
         fn = fn.parent_op()
     if fn is None:
         return False
-    offset = -(-_l1_end(fn) // _ALIGN) * _ALIGN
-    a_copy = _l1(conv.w) is None or kp != k
+    offset = -(-l1_end(fn) // _ALIGN) * _ALIGN
+    a_copy = row_major_l1_alloc(conv.w) is None or kp != k
     a_offset = -(-(offset + kp * n) // _ALIGN) * _ALIGN
     tmp_offset = -(-(a_offset + m * kp) // _ALIGN) * _ALIGN
     end = a_offset + m * kp if a_copy else offset + kp * n
-    if _l1(conv.w) is None:
+    if row_major_l1_alloc(conv.w) is None:
         end = tmp_offset + m * k  # constant weights: the core copies them to L1 first
     if end > cfg.tcdm_bytes:
         return False
@@ -337,7 +316,7 @@ def _rewrite(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> bool:
         if kp != k:
             ops += _fill(a_offset, m * kp, zw, t)
             ops += _fill(offset, kp * n, zx, t)
-        w_alloc = _l1(conv.w)
+        w_alloc = row_major_l1_alloc(conv.w)
         if w_alloc is None:
             # Constants live where only the core reaches them (its private memory).
             tmp = snax.StaticAllocOp(
@@ -357,7 +336,7 @@ def _rewrite(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> bool:
         a_view = _view(conv.w, [m, k])
         ops.append(a_view)
         a_value = a_view.result
-    x_addr = TCDM_BASE + _l1(conv.x).offset.value.data  # type: ignore[union-attr]
+    x_addr = TCDM_BASE + row_major_l1_alloc(conv.x).offset.value.data  # type: ignore[union-attr]
     b_addr = TCDM_BASE + offset
     for r in range(kh):
         src = arith.ConstantOp(IntegerAttr(x_addr + r * wd, i32))

@@ -44,7 +44,6 @@ from xdsl.dialects.builtin import (
     IntegerType,
     MemRefType,
     ModuleOp,
-    NoneAttr,
     i32,
 )
 from xdsl.dialects.linalg import ops as linalg
@@ -58,6 +57,7 @@ from snaxc import accelerators
 from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, kernel, snax
 from snaxc.transforms.declare_accelerators import declare_accelerators
+from snaxc.transforms.l1_buffers import l1_address, l1_end, row_major_l1_alloc
 from snaxc.transforms.pass_config import pass_config
 
 _SCRATCH_ALIGN = 64
@@ -65,21 +65,6 @@ _SCRATCH_ALIGN = 64
 
 def _maps(g: linalg.GenericOp) -> tuple[AffineMap, ...]:
     return tuple(m.data for m in g.indexing_maps if isinstance(m, AffineMapAttr))
-
-
-def _l1(value: SSAValue) -> snax.StaticAllocOp | None:
-    if not isinstance(value, OpResult) or not isinstance(value.op, snax.StaticAllocOp):
-        return None
-    t = value.type
-    if value.op.memory_space != snax.MemorySpace.L1 or not isinstance(t, MemRefType):
-        return None
-    return value.op if isinstance(t.layout, NoneAttr) else None
-
-
-def _address(value: SSAValue) -> int:
-    alloc = _l1(value)
-    assert alloc is not None
-    return TCDM_BASE + alloc.offset.value.data
 
 
 def _width(value: SSAValue) -> int | None:
@@ -129,7 +114,7 @@ def match_elementwise(g: linalg.GenericOp) -> VectorJob | None:
         return None
     maps = _maps(g)
     (z,) = g.outputs
-    if any(_l1(v) is None for v in (*g.inputs, z)):
+    if any(row_major_l1_alloc(v) is None for v in (*g.inputs, z)):
         return None
     shape = _shape(z)
     rank = len(shape)
@@ -220,7 +205,12 @@ def match_max_pool(g: linalg.GenericOp) -> PoolJob | None:
     if {op.lhs, op.rhs} != {args[0], acc}:
         return None
     x, (z,) = g.inputs[0], g.outputs
-    if _l1(x) is None or _l1(z) is None or _width(x) != _width(z) or _width(x) not in (8, 32):
+    if (
+        row_major_l1_alloc(x) is None
+        or row_major_l1_alloc(z) is None
+        or _width(x) != _width(z)
+        or _width(x) not in (8, 32)
+    ):
         return None
     maps = _maps(g)
     its = [str(i.data) for i in g.iterator_types]
@@ -260,18 +250,6 @@ def match_max_pool(g: linalg.GenericOp) -> PoolJob | None:
     if init is None:
         return None
     return PoolJob(x, z, _shape(z), unit[:out_rank], window, esize, init)
-
-
-def _l1_end(f: func.FuncOp) -> int:
-    end = 0
-    for op in f.walk():
-        if isinstance(op, snax.StaticAllocOp) and op.memory_space == snax.MemorySpace.L1:
-            t = op.result.type
-            assert isinstance(t, MemRefType)
-            e = t.element_type
-            assert isinstance(e, IntegerType)
-            end = max(end, op.offset.value.data + prod(t.get_shape()) * e.width.data // 8)
-    return end
 
 
 def _simplify(bounds: list[int], strides: list[int]) -> tuple[list[int], list[int]]:
@@ -322,7 +300,7 @@ def _dispatch_pool(g: linalg.GenericOp, job: PoolJob, target: _Target, cfg: Clus
         return False
     p = prod(job.out_shape)
     vec = p * job.esize
-    offset = -(-_l1_end(f) // _SCRATCH_ALIGN) * _SCRATCH_ALIGN
+    offset = -(-l1_end(f) // _SCRATCH_ALIGN) * _SCRATCH_ALIGN
     if offset + vec * len(job.window) > cfg.tcdm_bytes:
         return False
     bounds, strides = _simplify(list(job.out_shape), job.strides)
@@ -334,7 +312,7 @@ def _dispatch_pool(g: linalg.GenericOp, job: PoolJob, target: _Target, cfg: Clus
             "rmax",
             p,
             x=scratch,
-            z=_address(job.z),
+            z=l1_address(job.z),
             in_int32=job.esize == 4,
             out_int8=job.esize == 1,
             reduce=len(job.window),
@@ -349,7 +327,7 @@ def _dispatch_pool(g: linalg.GenericOp, job: PoolJob, target: _Target, cfg: Clus
     )
     ops: list[Operation] = [alloc]
     tokens = []
-    x_addr = _address(job.x)
+    x_addr = l1_address(job.x)
     for i, w in enumerate(job.window):
         src = arith.ConstantOp(IntegerAttr(_i32(x_addr + w), i32))
         dst = arith.ConstantOp(IntegerAttr(_i32(scratch + i * vec), i32))
@@ -386,10 +364,10 @@ def dispatch_simd(module: ModuleOp, cfg: ClusterConfig) -> list[str]:
             target = targets[job.operation]
             kwargs: dict = dict(job.params)
             if job.y is not None:
-                kwargs["y"] = _address(job.y)
+                kwargs["y"] = l1_address(job.y)
             try:
                 values = target.configure(  # type: ignore[operator]
-                    job.operation, job.elems, x=_address(job.x), z=_address(job.z), **kwargs
+                    job.operation, job.elems, x=l1_address(job.x), z=l1_address(job.z), **kwargs
                 )
             except ValueError:
                 continue

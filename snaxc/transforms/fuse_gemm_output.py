@@ -42,12 +42,11 @@ from xdsl.dialects.builtin import (
     IntegerType,
     MemRefType,
     ModuleOp,
-    NoneAttr,
     i32,
     i64,
 )
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Operation, OpResult, SSAValue
+from xdsl.ir import Operation, SSAValue
 from xdsl.ir.affine import AffineMap
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
@@ -58,6 +57,7 @@ from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, kernel, snax
 from snaxc.transforms.declare_accelerators import declare_accelerators
 from snaxc.transforms.dispatch_kernels import Job, match_job
+from snaxc.transforms.l1_buffers import buffer_bytes, l1_address, l1_end, row_major_l1_alloc
 from snaxc.transforms.pass_config import pass_config
 
 FUSED = "matmul_requant"
@@ -76,22 +76,6 @@ def _body_kernel(g: linalg.GenericOp) -> Operation | None:
     if len(body) == 2 and isinstance(body[0], kernel.KernelOp):
         return body[0]
     return None
-
-
-def _l1_alloc(value: SSAValue) -> snax.StaticAllocOp | None:
-    """The row-major L1 `snax.static_alloc` defining `value`."""
-    if not isinstance(value, OpResult) or not isinstance(value.op, snax.StaticAllocOp):
-        return None
-    t = value.type
-    if value.op.memory_space != snax.MemorySpace.L1 or not isinstance(t, MemRefType):
-        return None
-    return value.op if isinstance(t.layout, NoneAttr) else None
-
-
-def _address(value: SSAValue) -> int:
-    alloc = _l1_alloc(value)
-    assert alloc is not None
-    return TCDM_BASE + alloc.offset.value.data
 
 
 def _elem(value: SSAValue) -> IntegerType | None:
@@ -146,7 +130,7 @@ def _same_buffer(u: SSAValue, v: SSAValue) -> bool:
     """The same SSA value, or two views (static allocations) of the same L1 bytes."""
     if u == v:
         return True
-    au, av = _l1_alloc(u), _l1_alloc(v)
+    au, av = row_major_l1_alloc(u), row_major_l1_alloc(v)
     if au is None or av is None or au.offset.value.data != av.offset.value.data:
         return False
     eu, ev = _elem(u), _elem(v)
@@ -181,9 +165,9 @@ def match_chain(g: linalg.GenericOp) -> Chain | None:
             bias = nxt.inputs[0]
         if bias is None or job.zero_init is None or not _is(bias, 32, (n,)):
             return None
-        if _l1_alloc(bias) is None or not _is(nxt.outputs[0], 32, (m, n)):
+        if row_major_l1_alloc(bias) is None or not _is(nxt.outputs[0], 32, (m, n)):
             return None
-        if _l1_alloc(nxt.outputs[0]) is None:
+        if row_major_l1_alloc(nxt.outputs[0]) is None:
             return None
         ops.append(nxt)
         cur = nxt.outputs[0]
@@ -220,7 +204,7 @@ def match_chain(g: linalg.GenericOp) -> Chain | None:
         lo, hi = max(lo, 0), max(hi, 0)
     if _elem(out) != IntegerType(8) or _count(out) != m * n:
         return None
-    if _l1_alloc(out) is None or any(_same_buffer(out, v) for v in intermediates):
+    if row_major_l1_alloc(out) is None or any(_same_buffer(out, v) for v in intermediates):
         return None
     # The int32 intermediates (and a replaced int8 one) are read by nothing else.
     allowed: set[Operation] = set(ops)
@@ -247,26 +231,6 @@ def _initializes(op: Operation, value: SSAValue, g: linalg.GenericOp) -> bool:
         and op.parent_block() is block
         and block.get_operation_index(op) < block.get_operation_index(g)
     )
-
-
-def _nbytes(t: MemRefType) -> int:
-    e = t.element_type
-    assert isinstance(e, IntegerType)
-    size = e.width.data // 8
-    for d in t.get_shape():
-        size *= d
-    return size
-
-
-def _l1_end(f: func.FuncOp) -> int:
-    """The first byte after every L1 buffer of `f`."""
-    end = 0
-    for op in f.walk():
-        if isinstance(op, snax.StaticAllocOp) and op.memory_space == snax.MemorySpace.L1:
-            t = op.result.type
-            assert isinstance(t, MemRefType)
-            end = max(end, op.offset.value.data + _nbytes(t))
-    return end
 
 
 @dataclass(frozen=True)
@@ -338,12 +302,12 @@ def _rewrite(chain: Chain, target: _Target, cfg: ClusterConfig) -> bool:
     words = getattr(target.module, "quant_words", None)
     if words is None or shift > 62:
         return False
-    offset = -(-_l1_end(f) // _Q_ALIGN) * _Q_ALIGN
+    offset = -(-l1_end(f) // _Q_ALIGN) * _Q_ALIGN
     (d,) = g.outputs
     d_type = d.type
     assert isinstance(d_type, MemRefType)
     q_type = MemRefType(i64, [job.n], memory_space=d_type.memory_space)
-    if offset + _nbytes(q_type) > cfg.tcdm_bytes:
+    if offset + buffer_bytes(q_type) > cfg.tcdm_bytes:
         return False
     q_word = words([mult], [shift])[0]
     try:
@@ -353,7 +317,7 @@ def _rewrite(chain: Chain, target: _Target, cfg: ClusterConfig) -> bool:
             job.n,
             a=job.a,
             b=job.b,
-            d=_address(chain.output),
+            d=l1_address(chain.output),
             c=job.d if chain.bias is not None or job.zero_init is None else None,
             q=TCDM_BASE + offset,
             a_zp=job.a_zp,

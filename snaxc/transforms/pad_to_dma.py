@@ -32,7 +32,6 @@ from xdsl.dialects.builtin import (
     IntegerType,
     MemRefType,
     ModuleOp,
-    NoneAttr,
     StridedLayoutAttr,
     i32,
     i64,
@@ -45,16 +44,8 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, snax
+from snaxc.transforms.l1_buffers import row_major_l1_alloc
 from snaxc.transforms.pass_config import pass_config
-
-
-def _l1(value: SSAValue) -> snax.StaticAllocOp | None:
-    if not isinstance(value, OpResult) or not isinstance(value.op, snax.StaticAllocOp):
-        return None
-    t = value.type
-    if value.op.memory_space != snax.MemorySpace.L1 or not isinstance(t, MemRefType):
-        return None
-    return value.op if isinstance(t.layout, NoneAttr) else None
 
 
 def _esize(t: MemRefType) -> int | None:
@@ -149,7 +140,12 @@ def match_pad(copy: linalg.GenericOp) -> Pad | None:
         return None
     sv = dst.op
     padded = sv.source
-    if _l1(padded) is None or _l1(copy.inputs[0]) is None or sv.offsets or sv.sizes:
+    if (
+        row_major_l1_alloc(padded) is None
+        or row_major_l1_alloc(copy.inputs[0]) is None
+        or sv.offsets
+        or sv.sizes
+    ):
         return None  # dynamic offsets or sizes
     if any(s != 1 for s in sv.static_strides.get_values()):
         return None
@@ -166,8 +162,8 @@ def match_pad(copy: linalg.GenericOp) -> Pad | None:
 
 def _rewrite(pad: Pad, dims: int) -> bool:
     padded = pad.subview.source
-    alloc = _l1(padded)
-    src_alloc = _l1(pad.copy.inputs[0])
+    alloc = row_major_l1_alloc(padded)
+    src_alloc = row_major_l1_alloc(pad.copy.inputs[0])
     assert alloc is not None and src_alloc is not None
     t = padded.type
     assert isinstance(t, MemRefType)
