@@ -36,6 +36,8 @@ PERF_COUNTERS = (
     "tcdm_bank_conflicts",
     "core_active_cycles",
     "core_dbus_stall_cycles",
+    "acc_busy_cycles",
+    "core_only_cycles",
 )
 
 MULTIPLIERS = {"slow": 0, "fast": 1, "single-cycle": 2}

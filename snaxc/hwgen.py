@@ -53,6 +53,7 @@ module snax_accelerators import snax_cluster_cfg_pkg::*; #(
   output logic [NumAccSz-1:0]          reg_gnt_o,
   output logic [NumAccSz-1:0]          reg_rvalid_o,
   output logic [NumAccSz-1:0][31:0]    reg_rdata_o,
+  output logic [NumAccSz-1:0]          busy_o,
   // TCDM narrow ports of the streamers
   output logic [AccPortsSz-1:0]        tcdm_req_o,
   output logic [AccPortsSz-1:0][31:0]  tcdm_addr_o,
@@ -71,6 +72,7 @@ _NO_ACCELERATORS_BODY = """\
   assign reg_gnt_o    = '0;
   assign reg_rvalid_o = '0;
   assign reg_rdata_o  = '0;
+  assign busy_o       = '0;
   assign tcdm_req_o   = '0;
   assign tcdm_addr_o  = '0;
   assign tcdm_we_o    = '0;

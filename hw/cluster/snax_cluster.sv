@@ -275,6 +275,7 @@ module snax_cluster import snax_cluster_cfg_pkg::*; (
 
   logic [NumAccSz-1:0]          acc_reg_req, acc_reg_gnt, acc_reg_rvalid;
   logic [NumAccSz-1:0][31:0]    acc_reg_rdata;
+  logic [NumAccSz-1:0]          acc_busy;
   logic [AccPortsSz-1:0]        acc_tcdm_req, acc_tcdm_we, acc_tcdm_gnt, acc_tcdm_rvalid;
   logic [AccPortsSz-1:0][31:0]  acc_tcdm_addr;
   logic [AccPortsSz-1:0][7:0]   acc_tcdm_be;
@@ -322,6 +323,7 @@ module snax_cluster import snax_cluster_cfg_pkg::*; (
     .reg_gnt_o     (acc_reg_gnt),
     .reg_rvalid_o  (acc_reg_rvalid),
     .reg_rdata_o   (acc_reg_rdata),
+    .busy_o        (acc_busy),
     .tcdm_req_o    (acc_tcdm_req),
     .tcdm_addr_o   (acc_tcdm_addr),
     .tcdm_we_o     (acc_tcdm_we),
@@ -349,6 +351,8 @@ module snax_cluster import snax_cluster_cfg_pkg::*; (
     perf_inc[PerfTcdmBankConflicts]  = tcdm_conflicts;
     perf_inc[PerfCoreActiveCycles]   = {7'd0, fetch_en_q && !core_sleep};
     perf_inc[PerfCoreDbusStallCycles] = {7'd0, data_req && !data_gnt};
+    perf_inc[PerfAccBusyCycles]      = {7'd0, acc_busy != '0};
+    perf_inc[PerfCoreOnlyCycles]     = {7'd0, acc_busy == '0 && !dma_busy};
   end
 
   snax_perf_counters u_perf_counters (

@@ -33,6 +33,8 @@ module snax_csr_manager #(
   output logic [NumCfgRegs-1:0][31:0]  cfg_o,
   output logic                         start_o,
   input  logic                         op_done_i,
+  // High from a launch until its operation completes (also while launches wait queued).
+  output logic                         busy_o,
   // Counter inputs.
   input  logic                         dp_stall_i,
   input  logic [NumStreamers-1:0]      str_stall_i
@@ -127,6 +129,7 @@ module snax_csr_manager #(
   end
 
   assign start_o = start_q;
+  assign busy_o  = launched_q != completed_q;
 
   // Counters ---------------------------------------------------------------------------------
 

@@ -41,6 +41,16 @@ def run_mlir(
         run_mlir.last_busy = dict(zip(m.accelerators, words[0::2].tolist(), strict=True))
         run_mlir.last_stall = dict(zip(m.accelerators, words[1::2].tolist(), strict=True))
     run_mlir.last_counters = run.counters
+    c = run.counters
+    if m.counters_symbol:
+        # The cluster counts the cycles in which any accelerator is busy (union of the busy
+        # periods each accelerator's BUSY register sums up).
+        busy = list(run_mlir.last_busy.values())
+        assert max(busy) <= c["acc_busy_cycles"] <= sum(busy), (busy, c)
+    # Core-only cycles: neither an accelerator nor the DMA busy.
+    union_lo = max(c["acc_busy_cycles"], c["dma_busy_cycles"])
+    union_hi = c["acc_busy_cycles"] + c["dma_busy_cycles"]
+    assert c["cycles"] - union_hi <= c["core_only_cycles"] <= c["cycles"] - union_lo, c
     # Every input in and every output out (plus copies between L1 buffers, if any).
     io_bytes = sum(t.nbytes for t in m.inputs) + sum(t.nbytes for t in m.outputs)
     assert run.counters["dma_bytes_read"] >= io_bytes

@@ -152,6 +152,8 @@ def test_counters_final_after_exit(elf, sim):
     assert 0.9 * c["cycles"] < c["core_active_cycles"] <= c["cycles"]
     assert c["core_dbus_stall_cycles"] == 0  # no other master competes with the core
     assert c["dma_busy_cycles"] == c["dma_bytes_read"] == c["dma_bytes_written"] == 0
+    assert c["acc_busy_cycles"] == 0
+    assert c["core_only_cycles"] == c["cycles"]  # neither an accelerator nor the DMA worked
     s.read_core_mem(0, 4096)  # host accesses clock the cluster: counters must not move
     assert s.counters() == c
 
@@ -162,6 +164,8 @@ def test_core_stalls_when_the_dma_takes_its_banks(elf, sim):
     c = res.counters
     assert c["dma_bytes_read"] == c["dma_bytes_written"] == 32768
     assert c["dma_busy_cycles"] >= 32768 // 64
+    assert c["acc_busy_cycles"] == 0
+    assert c["core_only_cycles"] == c["cycles"] - c["dma_busy_cycles"]
     assert int(_u32(s.read_symbol("core_reads"))[0]) > 0
     assert c["core_dbus_stall_cycles"] > 0
     # Every cycle the core waits for a grant, its request lost its bank.
