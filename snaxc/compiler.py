@@ -5,6 +5,7 @@
     place-program-io        inputs/outputs in L3, working copies and buffers in L1, DMA
     pad-to-dma              padding (fill + interior copy) on the DMA
     conv-to-gemm            convolutions as matmuls on an im2col buffer made by the DMA
+    pad-matmul              matmuls the GeMM tile does not divide (M = 1) on padded copies
     fuse-gemm-output        matmul + bias + requantization + ReLU: one launch, int8 out
     dispatch-kernels        matmuls to an accelerator that lists them (operands in L1)
     dispatch-simd           elementwise kernels and max pooling to a vector accelerator
@@ -55,6 +56,7 @@ from snaxc.transforms.kernel_to_arith import KernelToArith
 from snaxc.transforms.lower_accfg import LowerAccfg
 from snaxc.transforms.lower_dma import LowerDma
 from snaxc.transforms.lower_static_alloc import LowerStaticAllocPass
+from snaxc.transforms.pad_matmul import pad_matmuls
 from snaxc.transforms.pad_to_dma import pad_to_dma
 from snaxc.transforms.place_program_io import PlaceProgramIo
 from snaxc.transforms.recognize_kernels import RecognizeKernels
@@ -103,13 +105,25 @@ class _PadToDma(ModulePass):
 
 @dataclass(frozen=True)
 class _ConvToGemm(ModulePass):
-    """`conv-to-gemm` with an in-memory configuration."""
+    """`conv-to-gemm` with an in-memory configuration; records what it launched."""
 
     cfg: ClusterConfig
+    done: list[str]
     name = "conv-to-gemm"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        conv_to_gemm(op, self.cfg)
+        conv_to_gemm(op, self.cfg, self.done)
+
+
+@dataclass(frozen=True)
+class _PadMatmul(ModulePass):
+    """`pad-matmul` with an in-memory configuration."""
+
+    cfg: ClusterConfig
+    name = "pad-matmul"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        pad_matmuls(op, self.cfg)
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,10 @@ class _Tile(ModulePass):
     done: list[str]
     double_buffer: bool = True
     config_overlap: bool = True
+    requant: str = "float32"
+    """How an ONNX/torch model's GeMM outputs and average pools are requantized:
+    "float32" (onnxruntime's arithmetic, bit for bit) or "fixed-point"
+    (`snaxc.quantize.REQUANT_MODES`)."""
     name = "tile-matmul"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
@@ -156,6 +174,10 @@ class Options:
 
     double_buffer: bool = True
     config_overlap: bool = True
+    requant: str = "float32"
+    """How an ONNX/torch model's GeMM outputs and average pools are requantized:
+    "float32" (onnxruntime's arithmetic, bit for bit) or "fixed-point"
+    (`snaxc.quantize.REQUANT_MODES`)."""
 
 
 def passes(
@@ -171,7 +193,8 @@ def passes(
         PlaceProgramIo(l1_bytes=1 << 32, l3_bytes=cfg.l3_bytes),
         _Tile(cfg, done, options.double_buffer, options.config_overlap),
         _PadToDma(cfg),
-        _ConvToGemm(cfg),
+        _ConvToGemm(cfg, done),
+        _PadMatmul(cfg),
         _Fuse(cfg, done),
         _Dispatch(cfg, done),
         _DispatchSimd(cfg, done),

@@ -23,6 +23,12 @@ def _conv_to_gemm() -> type[ModulePass]:
     return ConvToGemm
 
 
+def _pad_matmul() -> type[ModulePass]:
+    from snaxc.transforms.pad_matmul import PadMatmul
+
+    return PadMatmul
+
+
 def _pad_to_dma() -> type[ModulePass]:
     from snaxc.transforms.pad_to_dma import PadToDma
 
@@ -145,6 +151,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "conv-to-gemm": _conv_to_gemm,
     "dispatch-simd": _dispatch_simd,
     "pad-to-dma": _pad_to_dma,
+    "pad-matmul": _pad_matmul,
     "fuse-gemm-output": _fuse_gemm_output,
     "recognize-rescale": _recognize_rescale,
     "copies-to-dma": _copies_to_dma,
