@@ -105,14 +105,13 @@ class _PadToDma(ModulePass):
 
 @dataclass(frozen=True)
 class _ConvToGemm(ModulePass):
-    """`conv-to-gemm` with an in-memory configuration; records what it launched."""
+    """`conv-to-gemm` with an in-memory configuration."""
 
     cfg: ClusterConfig
-    done: list[str]
     name = "conv-to-gemm"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        conv_to_gemm(op, self.cfg, self.done)
+        conv_to_gemm(op, self.cfg)
 
 
 @dataclass(frozen=True)
@@ -158,10 +157,6 @@ class _Tile(ModulePass):
     done: list[str]
     double_buffer: bool = True
     config_overlap: bool = True
-    requant: str = "float32"
-    """How an ONNX/torch model's GeMM outputs and average pools are requantized:
-    "float32" (onnxruntime's arithmetic, bit for bit) or "fixed-point"
-    (`snaxc.quantize.REQUANT_MODES`)."""
     name = "tile-matmul"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
@@ -174,10 +169,6 @@ class Options:
 
     double_buffer: bool = True
     config_overlap: bool = True
-    requant: str = "float32"
-    """How an ONNX/torch model's GeMM outputs and average pools are requantized:
-    "float32" (onnxruntime's arithmetic, bit for bit) or "fixed-point"
-    (`snaxc.quantize.REQUANT_MODES`)."""
 
 
 def passes(
@@ -193,7 +184,7 @@ def passes(
         PlaceProgramIo(l1_bytes=1 << 32, l3_bytes=cfg.l3_bytes),
         _Tile(cfg, done, options.double_buffer, options.config_overlap),
         _PadToDma(cfg),
-        _ConvToGemm(cfg, done),
+        _ConvToGemm(cfg),
         _PadMatmul(cfg),
         _Fuse(cfg, done),
         _Dispatch(cfg, done),
