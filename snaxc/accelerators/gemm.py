@@ -6,13 +6,16 @@ Per output tile (8 x 8) the datapath consumes `k_tiles` beats of A and B and acc
 
 then adds the C tile (int32, when `c_enable`) and writes the tile as int32 (4 beats) or
 requantized to int8 (1 beat, per-column multiplier/shift from the Q streamer, see
-`snaxc.golden.gemm.requantize`). Golden model: `snaxc.golden.gemm.gemm`.
+`snaxc.golden.gemm.requantize`; with `requant_f32`, per-column float32 scales rounded as
+onnxruntime does in float32, see `snaxc.golden.requant.requantize_f32`).
+Golden model: `snaxc.golden.gemm.gemm`.
 
 Beat layouts (port p = word p of the beat, byte j = bits 8j+7:8j of the word):
   a: port m holds A[m][k0 .. k0+7]
   b: port k holds B[k0+k][n0 .. n0+7]; with `b_transposed` port n holds B[k0 .. k0+7][n0+n]
   c: beat i of a tile, port m holds C[m][2i], C[m][2i+1] (int32, low word first)
-  q: port n holds {shift[37:32], multiplier[31:0]} of output column n0+n
+  q: port n holds {shift[37:32], multiplier[31:0]} of output column n0+n; with
+     `requant_f32`, bits [31:0] hold the column's float32 scale (bits [63:32] ignored)
   d: int32 output like c (4 beats per tile); int8 output: port m holds D[m][n0 .. n0+7]
 """
 
@@ -43,6 +46,11 @@ DESCRIPTION = AcceleratorDescription(
         Field("out_zp", 8, signed=True, doc="output zero point (int8 output)"),
         Field("clamp_min", 8, signed=True, doc="lower clamp bound (int8 output)"),
         Field("clamp_max", 8, signed=True, doc="upper clamp bound (int8 output)"),
+        Field(
+            "requant_f32",
+            1,
+            doc="int8 output: float32-exact requantization, Q word [31:0] = float32 scale bits",
+        ),
     ),
     kernels=("matmul", "quantized_matmul", "matmul_bias", "matmul_requant"),
     tile={"m": MU, "k": KU, "n": NU},
@@ -65,14 +73,18 @@ def row_major_config(
     out_zp: int = 0,
     clamp_min: int = -128,
     clamp_max: int = 127,
+    requant_f32: bool = False,
 ) -> dict[str, int]:
     """Configuration of D = (A - a_zp)(B - b_zp) [+ C] for row-major matrices at byte
     addresses a (M x K int8), b (K x N int8), c (M x N int32), d (M x N, int8 when `q` is
-    given, else int32); q: N 64-bit requantization words {shift << 32 | multiplier}.
+    given, else int32); q: N 64-bit requantization words, {shift << 32 | multiplier}
+    (`quant_words`) or, with `requant_f32`, float32 scales (`quant_words_f32`).
     Output tiles are produced row of tiles by row of tiles, K innermost."""
     for name, v in (("M", m), ("K", k), ("N", n)):
         if v <= 0 or v % 8:
             raise ValueError(f"gemm: {name} = {v} must be a positive multiple of 8")
+    if requant_f32 and q is None:
+        raise ValueError("gemm: requant_f32 needs int8 output (the scales in q)")
     mt, kt, nt = m // MU, k // KU, n // NU
     desc = DESCRIPTION
     cfg: dict[str, int] = {
@@ -86,6 +98,7 @@ def row_major_config(
         "out_zp": out_zp,
         "clamp_min": clamp_min,
         "clamp_max": clamp_max,
+        "requant_f32": int(requant_f32),
     }
     cfg |= desc.pattern("a", a, [(kt, 8), (nt, 0), (mt, 8 * k)], [k])
     cfg |= desc.pattern("b", b, [(kt, 8 * n), (nt, 8), (mt, 0)], [n])
@@ -103,6 +116,22 @@ def quant_words(multiplier, shift) -> list[int]:
     """The Q streamer's 64-bit words: {shift[37:32], multiplier[31:0]} per output column."""
     pairs = zip(multiplier, shift, strict=True)
     return [((int(s) & 0x3F) << 32) | (int(mu) & 0xFFFF_FFFF) for mu, s in pairs]
+
+
+def quant_words_f32(scales) -> list[int]:
+    """The Q streamer's 64-bit words in `requant_f32` mode: the float32 bits of each output
+    column's scale in bits [31:0] (e.g. `snaxc.golden.requant.onnxruntime_scale`). Scales
+    must be positive normal float32 numbers (the hardware gives 0 for others)."""
+    bits = np.asarray(scales, dtype=np.float32).reshape(-1).view(np.uint32)
+    exp = (bits >> 23) & 0xFF
+    bad = np.flatnonzero((bits >> 31 != 0) | (exp == 0) | (exp == 0xFF))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"gemm: scale {float(np.asarray(scales, np.float32).reshape(-1)[i])!r} of column "
+            f"{i} is not a positive normal float32"
+        )
+    return [int(b) for b in bits]
 
 
 # Tiled layouts ------------------------------------------------------------------------------
@@ -164,6 +193,7 @@ def tiled_config(
     out_zp: int = 0,
     clamp_min: int = -128,
     clamp_max: int = 127,
+    requant_f32: bool = False,
 ) -> dict[str, int]:
     """Configuration of D = (A - a_zp)(B - b_zp) [+ C] on the tiled layouts above
     (`tile_a`, `tile_b`, `tile_int32` for C and int32 D, `tile_int8` for int8 D)."""
@@ -181,6 +211,7 @@ def tiled_config(
         out_zp=out_zp,
         clamp_min=clamp_min,
         clamp_max=clamp_max,
+        requant_f32=requant_f32,
     )
     mt, kt, nt = m // MU, k // KU, n // NU
     desc = DESCRIPTION

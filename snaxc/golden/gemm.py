@@ -7,12 +7,16 @@ Semantics (bit-exact with `hw/accelerators/gemm/`):
 A and B are int8, the zero points za and zb are int8, the products and the accumulation are
 int32 (two's complement, wrapping), C is an optional int32 matrix (bias or partial sums).
 The output is either D itself (int32) or D requantized to int8 with a per-output-channel
-(per column n) multiplier and shift, see `requantize`.
+(per column n) multiplier and shift, see `requantize`, or (`requant_f32` mode) with a
+per-column float32 scale exactly as onnxruntime rounds in float32, see
+`snaxc.golden.requant.requantize_f32`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from snaxc.golden.requant import requantize_f32
 
 INT8_MIN, INT8_MAX = -128, 127
 MAX_SHIFT = 62
@@ -74,12 +78,17 @@ def gemm(
     out_zero_point: int = 0,
     clamp_min: int = INT8_MIN,
     clamp_max: int = INT8_MAX,
+    scale: np.ndarray | float | None = None,
 ) -> np.ndarray:
-    """D = (A - za) @ (B - zb) + C in int32; requantized to int8 when `multiplier` is given.
+    """D = (A - za) @ (B - zb) + C in int32; requantized to int8 when `multiplier` (fixed
+    point) or `scale` (float32, the `requant_f32` mode) is given.
 
-    a: int8 (M, K); b: int8 (K, N); c: int32 (M, N) or None; multiplier/shift: scalars or
-    one per output column (N,).
+    a: int8 (M, K); b: int8 (K, N); c: int32 (M, N) or None; multiplier/shift/scale: scalars
+    or one per output column (N,). Like the hardware, a column whose scale is not a positive
+    normal float32 gives the value 0 (its outputs are clamp(out_zero_point)).
     """
+    if multiplier is not None and scale is not None:
+        raise ValueError("gemm: give either multiplier/shift or scale, not both")
     a = np.asarray(a)
     b = np.asarray(b)
     if a.dtype != np.int8 or b.dtype != np.int8:
@@ -97,6 +106,31 @@ def gemm(
             raise ValueError(f"gemm: C must be int32 of shape {acc.shape}")
         acc = acc + c
     d = _wrap32(acc)
+    if scale is not None:
+        return requantize_f32_columns(d, scale, out_zero_point, clamp_min, clamp_max)
     if multiplier is None:
         return d
     return requantize(d, multiplier, shift, out_zero_point, clamp_min, clamp_max)
+
+
+def requantize_f32_columns(
+    d: np.ndarray,
+    scale: np.ndarray | float,
+    zero_point: int = 0,
+    clamp_min: int = INT8_MIN,
+    clamp_max: int = INT8_MAX,
+) -> np.ndarray:
+    """The GeMM's `requant_f32` output stage: column n of the int32 matrix d requantized with
+    the float32 scale[n] (`requantize_f32`); a scale that is not a positive normal float32
+    gives the value 0, as in the hardware."""
+    scales = np.broadcast_to(np.asarray(scale, dtype=np.float32), (d.shape[1],))
+    bits = scales.view(np.uint32)
+    exp = (bits >> 23) & 0xFF
+    valid = (bits >> 31 == 0) & (exp != 0) & (exp != 0xFF)
+    out = np.empty(d.shape, np.int8)
+    for n in range(d.shape[1]):
+        col = d[:, n] if valid[n] else np.zeros(d.shape[0], np.int32)
+        out[:, n] = requantize_f32(
+            col, scales[n] if valid[n] else 1.0, zero_point, clamp_min, clamp_max
+        )
+    return out

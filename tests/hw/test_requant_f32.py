@@ -1,4 +1,5 @@
-"""Randomized block test of `snax_requant_f32` (hw/common/) against its golden model,
+"""Randomized block test of `snax_requant_f32` (hw/accelerators/common/: one lane of
+`snax_requant_pkg::f32_requant`, the GeMM's `requant_f32` output stage) against its golden model,
 `snaxc.golden.requant.requantize_f32` (float32-exact requantization in integer steps).
 
 The module is combinational; a small C++ testbench (below) reads one vector per line
@@ -20,7 +21,8 @@ from snaxc import hw
 from snaxc.golden.requant import requantize_f32
 
 SEED = 4242
-SOURCE = hw.hw_root() / "common" / "snax_requant_f32.sv"
+COMMON = hw.hw_root() / "accelerators" / "common"
+SOURCES = [COMMON / "snax_requant_pkg.sv", COMMON / "snax_requant_f32.sv"]
 
 TESTBENCH = r"""
 #include <cstdio>
@@ -74,7 +76,7 @@ def requant_tb(tmp_path_factory) -> Path:
         "CFG_CXXFLAGS_PCH_I=-include",
         "-CFLAGS",
         "-std=c++20 -O1",
-        str(SOURCE),
+        *(str(p) for p in SOURCES),
         str(d / "tb.cpp"),
     ]
     res = subprocess.run(

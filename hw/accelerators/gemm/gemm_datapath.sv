@@ -6,8 +6,10 @@
 // int32 accumulator. After `k_tiles` beats the tile (plus the C tile, when enabled) moves
 // into the output register, and the array goes on with the next tile in the next cycle.
 // The output stage writes the tile as 4 int32 beats, or requantizes it into an int8
-// register (one beat, with the tile's Q beat of per-column multipliers and shifts) while
+// register (one beat, with the tile's Q beat of per-column multipliers and shifts, or with
+// `requant_f32` of per-column float32 scales, rounded as onnxruntime does in float32) while
 // the array works: outputs do not stall the array as long as k_tiles >= 4 (int32) or 2.
+// Both requantizers take one cycle per tile, so the two int8 modes have the same timing.
 // The C tile is collected beat by beat while the array works on the tile.
 //
 // The array and the requantizers are evaluated inside the `fire` / `requant_go` branches of
@@ -15,6 +17,7 @@
 module gemm_datapath
   import gemm_acc_pkg::*;
   import snax_requant_pkg::requant;
+  import snax_requant_pkg::f32_requant;
 (
   input  logic                          clk_i,
   input  logic                          rst_ni,
@@ -49,7 +52,7 @@ module gemm_datapath
   logic [15:0]       k_tiles;
   logic [31:0]       mn_tiles;
   logic signed [8:0] a_zp, b_zp;
-  logic              c_en, b_transposed, out_int8;
+  logic              c_en, b_transposed, out_int8, requant_f32;
   logic signed [7:0] out_zp, clamp_min, clamp_max;
 
   assign k_tiles      = cfg_i[CfgKTiles][15:0];
@@ -59,6 +62,7 @@ module gemm_datapath
   assign c_en         = cfg_i[CfgCEnable][0];
   assign b_transposed = cfg_i[CfgBTransposed][0];
   assign out_int8     = cfg_i[CfgOutInt8][0];
+  assign requant_f32  = cfg_i[CfgRequantF32][0];
   assign out_zp       = cfg_i[CfgOutZp][7:0];
   assign clamp_min    = cfg_i[CfgClampMin][7:0];
   assign clamp_max    = cfg_i[CfgClampMax][7:0];
@@ -168,11 +172,21 @@ module gemm_datapath
       if (tile_written) out_tiles_q <= out_tiles_q + 1;
       if (out_int8 && d_fire) out8_valid_q <= 1'b0;
       if (requant_go) begin
-        // Column n uses {shift, multiplier} from word n of the Q beat.
-        for (int unsigned m = 0; m < Mu; m++) begin
-          for (int unsigned n = 0; n < Nu; n++) begin
-            out8_q[m][n] <= requant(out_q[m][n], q_data_i[n][31:0], q_data_i[n][37:32], out_zp,
-                                    clamp_min, clamp_max);
+        if (requant_f32) begin
+          // Column n uses the float32 scale in word n of the Q beat.
+          for (int unsigned m = 0; m < Mu; m++) begin
+            for (int unsigned n = 0; n < Nu; n++) begin
+              out8_q[m][n] <= f32_requant(out_q[m][n], q_data_i[n][31:0], out_zp, clamp_min,
+                                          clamp_max);
+            end
+          end
+        end else begin
+          // Column n uses {shift, multiplier} from word n of the Q beat.
+          for (int unsigned m = 0; m < Mu; m++) begin
+            for (int unsigned n = 0; n < Nu; n++) begin
+              out8_q[m][n] <= requant(out_q[m][n], q_data_i[n][31:0], q_data_i[n][37:32],
+                                      out_zp, clamp_min, clamp_max);
+            end
           end
         end
         out8_valid_q <= 1'b1;
