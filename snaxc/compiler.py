@@ -105,13 +105,14 @@ class _PadToDma(ModulePass):
 
 @dataclass(frozen=True)
 class _ConvToGemm(ModulePass):
-    """`conv-to-gemm` with an in-memory configuration."""
+    """`conv-to-gemm` with an in-memory configuration; records what it launched."""
 
     cfg: ClusterConfig
+    done: list[str]
     name = "conv-to-gemm"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        conv_to_gemm(op, self.cfg)
+        conv_to_gemm(op, self.cfg, self.done)
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def passes(
         PlaceProgramIo(l1_bytes=1 << 32, l3_bytes=cfg.l3_bytes),
         _Tile(cfg, done, options.double_buffer, options.config_overlap),
         _PadToDma(cfg),
-        _ConvToGemm(cfg),
+        _ConvToGemm(cfg, done),
         _PadMatmul(cfg),
         _Fuse(cfg, done),
         _Dispatch(cfg, done),

@@ -31,10 +31,11 @@ divides F and OH*OW; otherwise the convolution stays and runs on the core.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, func, memref
+from xdsl.dialects import accfg, arith, func, memref
 from xdsl.dialects.builtin import (
     AffineMapAttr,
     ArrayAttr,
@@ -44,6 +45,7 @@ from xdsl.dialects.builtin import (
     MemRefType,
     ModuleOp,
     NoneAttr,
+    i8,
     i32,
     i64,
 )
@@ -57,8 +59,10 @@ from xdsl.utils.exceptions import DiagnosticException
 from snaxc import accelerators
 from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, kernel, snax
-from snaxc.transforms.l1_buffers import l1_end, row_major_l1_alloc
+from snaxc.transforms.declare_accelerators import declare_accelerators
+from snaxc.transforms.l1_buffers import buffer_bytes, l1_end, row_major_l1_alloc
 from snaxc.transforms.pass_config import pass_config
+from snaxc.transforms.place_program_io import fusion_spans, live_range
 
 _ALIGN = 64
 _MK = AffineMap.from_callable(lambda m, n, k: (m, k))
@@ -375,13 +379,571 @@ def _rewrite(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> bool:
     return True
 
 
-def conv_to_gemm(module: ModuleOp, cfg: ClusterConfig) -> int:
+# ---- pixel-chunked schedule -------------------------------------------------------------
+
+B_SLOT_BYTES = 32 * 1024
+"""Largest im2col chunk buffer (one of two): a chunk of output pixels whose gathered
+columns fit; larger chunks only save configuration writes."""
+MAX_CHUNKS = 64
+"""The schedule is straight-line code: at most this many chunks per convolution."""
+
+
+def _odd_words(nbytes: int) -> int:
+    """`nbytes` (a multiple of 8) rounded up to an odd number of 8-byte words: the rows of
+    a buffer then start in distinct banks, so a streamer's 8 ports reading 8 rows at once
+    do not collide."""
+    return nbytes if (nbytes // 8) % 2 else nbytes + 8
+
+
+def _ceil(x: int, m: int) -> int:
+    return -(-x // m) * m
+
+
+@dataclass
+class _Stage:
+    """The elementwise operations the GeMM's output stage takes over."""
+
+    ops: list[linalg.GenericOp]
+    out: SSAValue  # int8 [1, F, OH, OW]
+    rescale: Operation  # kernel.rescale or kernel.rescale_f32
+    out_zp: int
+    clamp_min: int
+    clamp_max: int
+
+
+def _next_op(op: Operation) -> Operation | None:
+    nxt = op.next_op
+    while isinstance(nxt, arith.ConstantOp | snax.StaticAllocOp):
+        nxt = nxt.next_op
+    return nxt
+
+
+def _prev_op(op: Operation) -> Operation | None:
+    prv = op.prev_op
+    while isinstance(prv, arith.ConstantOp | snax.StaticAllocOp):
+        prv = prv.prev_op
+    return prv
+
+
+def _identity_maps(g: linalg.GenericOp) -> bool:
+    maps = [m.data for m in g.indexing_maps if isinstance(m, AffineMapAttr)]
+    return bool(maps) and all(m == AffineMap.identity(maps[0].num_dims) for m in maps)
+
+
+def _body(g: linalg.GenericOp) -> list[Operation]:
+    return [o for o in g.body.block.ops if not isinstance(o, arith.ConstantOp)]
+
+
+def _bias_init(g: linalg.GenericOp, y: SSAValue) -> SSAValue | None:
+    """The int32 vector [F] that the generic right before `g` broadcasts into `y` (the
+    importer's conv bias), if that is what it does."""
+    op = _prev_op(g)
+    if not isinstance(op, linalg.GenericOp) or list(op.outputs) != [y] or len(op.inputs) != 1:
+        return None
+    maps = [m.data for m in op.indexing_maps if isinstance(m, AffineMapAttr)]
+    want = AffineMap.from_callable(lambda n, f, h, w: (f,))
+    if maps != [want, AffineMap.identity(4)]:
+        return None
+    body = list(op.body.block.ops)
+    if len(body) != 1 or list(body[0].operands) != [op.body.block.args[0]]:
+        return None
+    bias = op.inputs[0]
+    if row_major_l1_alloc(bias) is None or _width(bias) != 32:
+        return None
+    return bias
+
+
+def _output_stage(g: linalg.GenericOp, y: SSAValue) -> _Stage | None:
+    """The rescale to int8 (and a ReLU) that follows the convolution on its int32 `y`."""
+    r = _next_op(g)
+    if not isinstance(r, linalg.GenericOp) or list(r.inputs) != [y] or len(r.outputs) != 1:
+        return None
+    body = _body(r)
+    f32_op = getattr(kernel, "RescaleF32Op", None)
+    kinds = (kernel.RescaleOp,) if f32_op is None else (kernel.RescaleOp, f32_op)
+    if len(body) != 2 or not isinstance(body[0], kinds) or not _identity_maps(r):
+        return None
+    k = body[0]
+    out = r.outputs[0]
+    if _width(out) != 8 or row_major_l1_alloc(out) is None:
+        return None
+    if isinstance(k, kernel.RescaleOp) and (k.input_zp.value.data or k.shift.value.data > 62):
+        return None
+    ops = [r]
+    lo, hi = k.min.value.data, k.max.value.data
+    relu = _next_op(r)
+    if (
+        isinstance(relu, linalg.GenericOp)
+        and list(relu.inputs) == [out]
+        and len(relu.outputs) == 1
+        and _identity_maps(relu)
+        and len(_body(relu)) == 2
+        and isinstance(_body(relu)[0], kernel.ReluOp)
+        and row_major_l1_alloc(relu.outputs[0]) is not None
+        and _width(relu.outputs[0]) == 8
+    ):
+        other = [u.operation for u in out.uses if u.operation not in (r, relu)]
+        if not other or relu.outputs[0] == out:
+            ops.append(relu)
+            out = relu.outputs[0]
+            lo, hi = max(lo, 0), max(hi, 0)
+    return _Stage(ops, out, k, k.output_zp.value.data, lo, hi)
+
+
+def _dead_after(y: SSAValue, ops: list[Operation]) -> bool:
+    """Whether `ops` (consecutive top-level operations, in order) are the only readers of
+    `y` until it is overwritten: every other use comes after them, and the first of those
+    writes all of `y` without reading it (the next layer reusing the buffer)."""
+    block = ops[0].parent_block()
+    assert block is not None
+    end = block.get_operation_index(ops[-1])
+    later: list[tuple[int, Operation]] = []
+    for u in y.uses:
+        op = u.operation
+        if op in ops:
+            continue
+        top = op
+        while top.parent_block() is not block:
+            parent = top.parent_op()
+            if parent is None:
+                return False
+            top = parent
+        i = block.get_operation_index(top)
+        if i <= end:
+            return False
+        later.append((i, top))
+    if not later:
+        return True
+    _, first = min(later, key=lambda t: t[0])
+    return (
+        isinstance(first, linalg.GenericOp)
+        and list(first.outputs) == [y]
+        and y not in first.inputs
+        and _identity_maps_out(first)
+    )
+
+
+def _identity_maps_out(g: linalg.GenericOp) -> bool:
+    """The output of `g` is indexed by the identity over all-parallel loops (every element
+    written)."""
+    maps = [m.data for m in g.indexing_maps if isinstance(m, AffineMapAttr)]
+    its = [str(i.data) for i in g.iterator_types]
+    return maps[-1] == AffineMap.identity(maps[-1].num_dims) and all(i == "parallel" for i in its)
+
+
+def _gemm_target(cfg: ClusterConfig, fused: bool, bias: bool) -> tuple[str, object] | None:
+    """An accelerator instance with an 8x8x8 matmul template and its description module."""
+    need = {"quantized_matmul"}
+    if fused:
+        need.add("matmul_requant")
+    if bias:
+        need.add("matmul_bias")
+    for inst in cfg.accelerators:
+        desc = accelerators.get(inst.kind)
+        if not need <= set(desc.kernels) or desc.tile != {"m": 8, "k": 8, "n": 8}:
+            continue
+        mod = importlib.import_module(f"{accelerators.__name__}.{inst.kind}")
+        if hasattr(mod, "row_major_config"):
+            return inst.name, mod
+    return None
+
+
+def free_l1(
+    fn: func.FuncOp, first: Operation, last: Operation, exclude: set[SSAValue], l1_bytes: int
+) -> list[tuple[int, int]]:
+    """The L1 byte ranges [lo, hi) that no buffer live from `first` to `last` (top-level
+    operations of `fn`) occupies, ignoring the buffers `exclude`; liveness as in
+    `place-program-io` (buffers placed by later passes at constant addresses are live where
+    they are defined)."""
+    block = fn.body.block
+    top = list(block.ops)
+    pos = {o: i for i, o in enumerate(top)}
+    spans = fusion_spans(top)
+    lo, hi = pos[first], pos[last]
+    busy = []
+    for op in fn.walk():
+        if not isinstance(op, snax.StaticAllocOp) or op.memory_space != snax.MemorySpace.L1:
+            continue
+        if op.result in exclude:
+            continue
+        a, b = live_range(op.result, block, pos, spans)
+        if a <= hi and lo <= b:
+            t = op.result.type
+            assert isinstance(t, MemRefType)
+            off = op.offset.value.data
+            busy.append((off, off + buffer_bytes(t)))
+    gaps, at = [], 0
+    for a, b in sorted(busy):
+        if a > at:
+            gaps.append((at, a))
+        at = max(at, b)
+    if at < l1_bytes:
+        gaps.append((at, l1_bytes))
+    return gaps
+
+
+def _place(gaps: list[tuple[int, int]], sizes: list[int]) -> list[int] | None:
+    """First-fit offsets (64-byte aligned) for `sizes` in `gaps`, largest first."""
+    free = [list(g) for g in gaps]
+    out: list[int] = [0] * len(sizes)
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        for g in free:
+            start = _ceil(g[0], _ALIGN)
+            if start + sizes[i] <= g[1]:
+                out[i] = start
+                g[0] = start + sizes[i]
+                break
+        else:
+            return None
+    return out
+
+
+def _widen(src: int, dst: int, sb: list[int], ss: list[int], db: list[int], ds: list[int]):
+    """The widest element (<= 64 bytes) for a byte copy whose innermost loops are
+    contiguous on both sides; returns (elem, patterns)."""
+    if ss[-1] != 1 or ds[-1] != 1 or sb[-1] != db[-1]:
+        return 1, (sb, ss, db, ds)
+    for e in (64, 32, 16, 8, 4, 2):
+        if sb[-1] % e or src % min(e, 8) or dst % min(e, 8):
+            continue
+        if any(x % min(e, 8) for x in ss[:-1] + ds[:-1]):
+            continue
+        return e, (sb[:-1] + [sb[-1] // e], ss[:-1] + [e], db[:-1] + [db[-1] // e], ds[:-1] + [e])
+    return 1, (sb, ss, db, ds)
+
+
+@dataclass
+class _Plan:
+    rows: int  # output rows per chunk
+    tn: int  # pixels per full chunk (rows * OW)
+    tnp: int  # padded to the tile
+    rs: int  # B chunk row stride
+    ds: int  # D chunk row stride
+    offsets: dict[str, int]
+
+
+class _Chunked:
+    """Emit one convolution as chunks of output pixels on the GeMM."""
+
+    def __init__(self, g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig):
+        self.g, self.conv, self.cfg = g, conv, cfg
+        self.consts: dict[int, SSAValue] = {}
+        self.state: SSAValue | None = None
+
+    # -- emission helpers --
+    def insert(self, *ops: Operation) -> None:
+        Rewriter.insert_op(list(ops), InsertPoint.before(self.g))
+
+    def const(self, v: int) -> SSAValue:
+        v &= 0xFFFF_FFFF
+        v = v - (1 << 32) if v >> 31 else v
+        if v not in self.consts:
+            c = arith.ConstantOp(IntegerAttr(v, i32))
+            self.insert(c)
+            self.consts[v] = c.result
+        return self.consts[v]
+
+    def copy(self, src, dst, sb, ss, db, ds, widen: bool = True, elem: int = 1) -> SSAValue:
+        e, (sb, ss, db, ds) = (
+            _widen(src, dst, sb, ss, db, ds) if widen else (elem, (sb, ss, db, ds))
+        )
+        start = dma.StartOp(
+            self.const(src), self.const(dst), e, dma.PatternAttr(sb, ss), dma.PatternAttr(db, ds)
+        )
+        self.insert(start)
+        return start.token
+
+    def wait(self, tokens: list[SSAValue]) -> None:
+        if tokens:
+            self.insert(dma.WaitOp(tokens))
+
+    def store64(self, offset: int, word: int, count: int) -> list[SSAValue]:
+        """`count` copies of the 64-bit `word` at L1 `offset`: a store and a DMA broadcast."""
+        word &= (1 << 64) - 1
+        word = word - (1 << 64) if word >> 63 else word
+        view = snax.StaticAllocOp(offset, MemRefType(i64, [count], memory_space=snax.L1))
+        w = arith.ConstantOp(IntegerAttr(word, i64))
+        zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
+        store = memref.StoreOp.get(w.result, view.result, [zero.result])
+        self.insert(view, w, zero, store)
+        if count == 1:
+            return []
+        addr = TCDM_BASE + offset
+        return [self.copy(addr, addr, [count], [0], [count], [8], widen=False, elem=8)]
+
+
+def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
+    """Rewrite `g` into a pixel-chunked, double-buffered GeMM schedule; returns what it
+    launched (`operation@instance`), None if it does not apply (the caller then tries the
+    whole-matrix rewrite)."""
+    _, c, h, wd = _shape(conv.x)
+    f, _, kh, kw = _shape(conv.w)
+    _, _, oh, ow = _shape(conv.y)
+    sh, sw = conv.stride
+    if (oh - 1) * sh + kh > h or (ow - 1) * sw + kw > wd:
+        return None
+    zx = zw = 0
+    if conv.zps is not None:
+        zx_c, zw_c = (_constant(v) for v in conv.zps)
+        if zx_c is None or zw_c is None:
+            return None
+        zx, zw = zx_c, zw_c
+    if not (-128 <= zx <= 127 and -128 <= zw <= 127):
+        return None
+    y = conv.y
+    fn = g.parent_op()
+    if not isinstance(fn, func.FuncOp) or g.parent_block() is not fn.body.block:
+        return None
+    # How y is initialised: zero fill, bias broadcast, nothing else.
+    zero_fill = _zero_fill_before(g, y)
+    bias = None if zero_fill is not None else _bias_init(g, y)
+    if zero_fill is None and bias is None:
+        return None
+    init = zero_fill if zero_fill is not None else _prev_op(g)
+    assert isinstance(init, linalg.GenericOp)
+    stage = _output_stage(g, y)
+    if stage is not None and not _dead_after(y, [init, g, *stage.ops]):
+        stage = None
+    target = _gemm_target(cfg, stage is not None, bias is not None)
+    if target is None:
+        return None
+    instance, mod = target
+    desc = mod.DESCRIPTION  # type: ignore[attr-defined]
+    q_word, requant = 0, {}
+    if stage is not None:
+        words = _requant(stage.rescale, mod)
+        if words is None:
+            return None
+        q_word, requant = words
+    m, k, n = f, c * kh * kw, oh * ow
+    mp, kp = _ceil(m, 8), _ceil(k, 8)
+    w_alloc = row_major_l1_alloc(conv.w)
+    a_copy = w_alloc is None or k % 8 != 0 or m % 8 != 0
+    ap = _odd_words(kp) if a_copy else k
+    last = stage.ops[-1] if stage else g
+    exclude = {y} if stage is not None else set()
+    gaps = free_l1(fn, init, last, exclude, cfg.tcdm_bytes)
+    fixed = {"a": mp * ap if a_copy else 0, "q": 64 if stage else 0, "c": 32 * mp if bias else 0}
+    if w_alloc is None:
+        fixed["w"] = m * k
+    out_bytes = 1 if stage else 4
+    plan = None
+    # Output rows per chunk: as many as the buffers allow, preferring a divisor of OH.
+    fits = []
+    for rows in range(oh, 0, -1):
+        tn = rows * ow
+        tnp = _ceil(tn, 8)
+        rs = _odd_words(tnp)
+        ds = _odd_words(out_bytes * tnp)
+        if kp * rs > B_SLOT_BYTES and rows > 1:
+            continue
+        if -(-oh // rows) > MAX_CHUNKS:
+            break
+        sizes = dict(fixed, b0=kp * rs, d0=mp * ds)
+        if rows < oh:  # two chunks or more: double buffers
+            sizes |= {"b1": kp * rs, "d1": mp * ds}
+        names = [k_ for k_, v in sizes.items() if v]
+        offs = _place(gaps, [sizes[k_] for k_ in names])
+        if offs is None:
+            continue
+        fits.append(_Plan(rows, tn, tnp, rs, ds, dict(zip(names, offs, strict=True))))
+    if not fits:
+        return None
+    best = fits[0]
+    for p in fits:
+        if oh % p.rows == 0 and 2 * p.rows >= best.rows:
+            plan = p
+            break
+    plan = plan or best
+    e = _Chunked(g, conv, cfg)
+    o = {k_: TCDM_BASE + v for k_, v in plan.offsets.items()}
+    for k_, v in plan.offsets.items():
+        nbytes = {"a": mp * ap, "q": 64, "c": 32 * mp, "w": m * k}.get(k_)
+        nbytes = nbytes or (kp * plan.rs if k_.startswith("b") else mp * plan.ds)
+        e.insert(snax.StaticAllocOp(v, MemRefType(i8, [nbytes], memory_space=snax.L1)))
+    tokens: list[SSAValue] = []
+    # A: the weights as an M x K matrix, copied (padded) when needed.
+    if a_copy:
+        if w_alloc is None:
+            t = conv.x.type
+            assert isinstance(t, MemRefType)
+            tmp = snax.StaticAllocOp(
+                plan.offsets["w"],
+                MemRefType(t.element_type, [f, c, kh, kw], memory_space=t.memory_space),
+            )
+            e.insert(tmp, _copy(conv.w, tmp.result))
+            w_addr = o["w"]
+        else:
+            w_addr = TCDM_BASE + w_alloc.offset.value.data
+        if kp != k:
+            e.wait(e.store64(plan.offsets["a"], _splat(zw), 1))
+            tokens.append(e.copy(o["a"], o["a"], [mp, kp], [0, 0], [mp, kp], [ap, 1], False))
+            e.wait(tokens)
+            tokens = []
+        tokens.append(e.copy(w_addr, o["a"], [m, k], [k, 1], [m, k], [ap, 1]))
+        a_addr = o["a"]
+    else:
+        assert w_alloc is not None
+        a_addr = TCDM_BASE + w_alloc.offset.value.data
+    if bias is not None:
+        b_addr = TCDM_BASE + row_major_l1_alloc(bias).offset.value.data  # type: ignore[union-attr]
+        # C: an Mp x 8 int32 block, row f = bias[f] 8 times (read for every column tile).
+        tokens.append(e.copy(b_addr, o["c"], [m, 8], [4, 0], [m * 8], [4], False, 4))
+    if stage is not None:
+        tokens += e.store64(plan.offsets["q"], q_word, 8)
+    e.wait(tokens)
+
+    x_addr = TCDM_BASE + row_major_l1_alloc(conv.x).offset.value.data  # type: ignore[union-attr]
+    out = stage.out if stage else y
+    out_addr = TCDM_BASE + row_major_l1_alloc(out).offset.value.data  # type: ignore[union-attr]
+    chunks = -(-oh // plan.rows)
+    kt = kp // 8
+
+    def pixels(j: int) -> tuple[int, int, int]:
+        r0 = j * plan.rows
+        rows = min(plan.rows, oh - r0)
+        return r0, rows, rows * ow
+
+    def gather(j: int) -> list[SSAValue]:
+        r0, rows, _ = pixels(j)
+        b = o[f"b{j % 2}"]
+        toks = []
+        for r in range(kh):
+            toks.append(
+                e.copy(
+                    x_addr + r * wd + r0 * sh * wd,
+                    b + r * kw * plan.rs,
+                    [c, kw, rows, ow],
+                    [h * wd, 1, sh * wd, sw],
+                    [c, kw, rows, ow],
+                    [kh * kw * plan.rs, plan.rs, ow, 1],
+                )
+            )
+        return toks
+
+    def store(j: int) -> list[SSAValue]:
+        _, _, tn = pixels(j)
+        n0 = j * plan.tn
+        src = o[f"d{j % 2}"]
+        return [
+            e.copy(
+                src,
+                out_addr + out_bytes * n0,
+                [m, out_bytes * tn],
+                [plan.ds, 1],
+                [m, out_bytes * tn],
+                [out_bytes * n, 1],
+            )
+        ]
+
+    def setup(j: int) -> None:
+        _, _, tn = pixels(j)
+        tnp = _ceil(tn, 8)
+        mt, nt = mp // 8, tnp // 8
+        b, d = o[f"b{j % 2}"], o[f"d{j % 2}"]
+        kwargs: dict[str, int | None] = {"c": o["c"] if bias is not None else None}
+        if stage is not None:
+            kwargs |= {
+                "q": o["q"],
+                "out_zp": stage.out_zp,
+                "clamp_min": stage.clamp_min,
+                "clamp_max": stage.clamp_max,
+                **requant,
+            }
+        values = mod.row_major_config(  # type: ignore[attr-defined]
+            mp, kp, tnp, a=a_addr, b=b, d=d, a_zp=zw, b_zp=zx, **kwargs
+        )
+        values |= desc.pattern("a", a_addr, [(kt, 8), (nt, 0), (mt, 8 * ap)], [ap])
+        values |= desc.pattern("b", b, [(kt, 8 * plan.rs), (nt, 8), (mt, 0)], [plan.rs])
+        if bias is not None:
+            values |= desc.pattern("c", o["c"], [(4, 8), (nt, 0), (mt, 256)], [32])
+        if stage is not None:
+            values |= desc.pattern("q", o["q"], [(nt, 0), (mt, 0)], [8])
+            values |= desc.pattern("d", d, [(nt, 8), (mt, 8 * plan.ds)], [plan.ds])
+        else:
+            values |= desc.pattern("d", d, [(4, 8), (nt, 32), (mt, 8 * plan.ds)], [plan.ds])
+        consts = [e.const(v) for v in values.values()]
+        s = accfg.SetupOp(consts, list(values), instance, e.state)
+        e.insert(s)
+        e.state = s.out_state
+
+    def launch() -> SSAValue:
+        assert e.state is not None
+        op = accfg.LaunchOp([], [], e.state)
+        e.insert(op)
+        return op.token
+
+    gathers: dict[int, list[SSAValue]] = {0: gather(0)}
+    stores: dict[int, list[SSAValue]] = {}
+    launches: dict[int, SSAValue] = {}
+    e.wait(gathers[0])
+    setup(0)
+    launches[0] = launch()
+    if chunks > 1:
+        gathers[1] = gather(1)
+    for j in range(chunks):
+        if j + 1 < chunks:
+            e.wait(gathers[j + 1] + stores.get(j - 1, []))
+            setup(j + 1)
+            launches[j + 1] = launch()
+        e.insert(accfg.AwaitOp(launches[j]))
+        stores[j] = store(j)
+        if j + 2 < chunks:
+            gathers[j + 2] = gather(j + 2)
+    e.wait(stores.get(chunks - 2, []) + stores[chunks - 1])
+    for op in reversed([init, g, *(stage.ops if stage else [])]):
+        Rewriter.erase_op(op)
+    if stage is not None and isinstance(y, OpResult) and not y.uses:
+        Rewriter.erase_op(y.op)
+    if stage is not None:
+        return f"matmul_requant@{instance}"
+    return f"{'quantized_matmul' if conv.zps is not None else 'matmul'}@{instance}"
+
+
+def _requant(op: Operation, mod: object) -> tuple[int, dict[str, bool]] | None:
+    """The Q word (one for every column) and the extra configuration arguments of the
+    output stage computing `op`, as `fuse-gemm-output` configures it; None if the
+    accelerator's module does not offer that mode."""
+    if isinstance(op, kernel.RescaleOp):
+        words = getattr(mod, "quant_words", None)
+        if words is None:
+            return None
+        return words([op.multiplier.value.data], [op.shift.value.data])[0], {}
+    words = getattr(mod, "quant_words_f32", None)
+    if words is None:
+        return None
+    try:
+        return words([op.scale])[0], {"requant_f32": True}  # type: ignore[attr-defined]
+    except ValueError:
+        return None
+
+
+def _splat(value: int) -> int:
+    word = 0
+    for i in range(8):
+        word |= (value & 0xFF) << (8 * i)
+    return word
+
+
+def conv_to_gemm(module: ModuleOp, cfg: ClusterConfig, done: list[str] | None = None) -> int:
     """Rewrite every convolution an accelerator of `cfg` can run as a matmul; returns how
-    many."""
+    many. The convolutions launched here (pixel-chunked schedules) are appended to `done`
+    as `operation@instance`, one per convolution."""
     count = 0
+    declared = False
     for g in [o for o in module.walk() if isinstance(o, linalg.GenericOp)]:
         conv = match_conv(g)
-        if conv is not None and _rewrite(g, conv, cfg):
+        if conv is None:
+            continue
+        if not declared and _gemm_target(cfg, False, False) is not None:
+            declare_accelerators(module, cfg)
+            declared = True
+        launched = _chunked(g, conv, cfg)
+        if launched is not None:
+            if done is not None:
+                done.append(launched)
+            count += 1
+        elif _rewrite(g, conv, cfg):
             count += 1
     return count
 

@@ -105,29 +105,56 @@ def _is_neutral(op: Operation) -> bool:
     return not op.regions and not any(isinstance(o.type, MemRefType) for o in op.operands)
 
 
+def _memrefs(values) -> set[SSAValue]:
+    return {v for v in values if isinstance(v.type, MemRefType)}
+
+
 def fusion_spans(ops: list[Operation]) -> list[tuple[int, int]]:
     """For each top-level operation, the positions a use there stands for. Later passes
     fuse a contraction with the elementwise operations around it (its accumulator's
     initialization, its output stage) into one accelerator launch, which touches all
-    their buffers at once: a use in such a group counts as a use over the whole group,
-    from the run of elementwise linalg operations before the contraction to the run after
-    it (operations without memory operands do not interrupt a run)."""
+    their buffers at once: a use in such a group counts as a use over the whole group.
+    The group is the contraction, the elementwise linalg operations right before it that
+    write its outputs, and the chain of elementwise linalg operations right after it each
+    reading what the contraction or an earlier member wrote (operations without memory
+    operands do not interrupt either run). An elementwise operation on other data (e.g.
+    the padding of the next layer's input) ends the group."""
     spans = [(i, i) for i in range(len(ops))]
 
-    def run(i: int, step: int) -> int:
-        end, j = i, i + step
-        while 0 <= j < len(ops):
+    def outputs(o: Operation) -> set[SSAValue]:
+        return _memrefs(o.outputs) if isinstance(o, GenericOp) else _memrefs(o.operands)
+
+    def inputs(o: Operation) -> set[SSAValue]:
+        return _memrefs(o.inputs) if isinstance(o, GenericOp) else _memrefs(o.operands)
+
+    def before(i: int) -> int:
+        written = outputs(ops[i])
+        end, j = i, i - 1
+        while j >= 0:
             o = ops[j]
-            if _is_linalg(o) and not _is_reduction(o):
+            if _is_linalg(o) and not _is_reduction(o) and outputs(o) & written:
                 end = j
             elif not _is_neutral(o):
                 break
-            j += step
+            j -= 1
+        return end
+
+    def after(i: int) -> int:
+        chain = outputs(ops[i])
+        end, j = i, i + 1
+        while j < len(ops):
+            o = ops[j]
+            if _is_linalg(o) and not _is_reduction(o) and inputs(o) & chain:
+                chain |= outputs(o)
+                end = j
+            elif not _is_neutral(o):
+                break
+            j += 1
         return end
 
     for i, o in enumerate(ops):
         if _is_reduction(o):
-            lo, hi = run(i, -1), run(i, 1)
+            lo, hi = before(i), after(i)
             for k in range(lo, hi + 1):
                 spans[k] = (min(spans[k][0], lo), max(spans[k][1], hi))
     return spans
@@ -165,9 +192,32 @@ def assign_l1_offsets(
 ) -> tuple[list[int], int]:
     """Offsets for buffers given as (bytes, live range): buffers with overlapping live
     ranges get disjoint bytes; buffer i starts at `skew * (i % 2)` modulo `period`. Returns
-    the offsets and the peak (end of the highest buffer)."""
+    the offsets and the peak (end of the highest buffer).
+
+    Greedy first fit in a few orders (largest first; earliest live range first; longest
+    live range first; largest size x lifetime first): the placement with the lowest peak
+    wins (ties: the earlier order). Largest-first alone fragments when a big short-lived
+    buffer sits between long-lived ones (ResNet-8: 138,240 bytes for 102,784 live)."""
+    orders = [
+        lambda i: (-buffers[i][0], i),
+        lambda i: (buffers[i][1][0], -buffers[i][0], i),
+        lambda i: (buffers[i][1][0] - buffers[i][1][1], -buffers[i][0], i),
+        lambda i: (-buffers[i][0] * (buffers[i][1][1] - buffers[i][1][0] + 1), i),
+    ]
+    best: tuple[list[int], int] | None = None
+    for key in orders:
+        order = sorted(range(len(buffers)), key=key)
+        placed = _first_fit(buffers, order, skew, period)
+        if best is None or placed[1] < best[1]:
+            best = placed
+    assert best is not None
+    return best
+
+
+def _first_fit(
+    buffers: list[tuple[int, tuple[int, int]]], order: list[int], skew: int, period: int
+) -> tuple[list[int], int]:
     offsets: list[int | None] = [None] * len(buffers)
-    order = sorted(range(len(buffers)), key=lambda i: (-buffers[i][0], i))
     for i in order:
         nbytes, (first, last) = buffers[i]
         want = skew * (i % 2)
