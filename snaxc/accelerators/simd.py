@@ -9,13 +9,25 @@ y' = y - y_zp in int32:
 The result is written as int32 (int32 input) or requantized to int8 with the per-tensor
 `multiplier`, `shift`, `out_zp`, `clamp_min`, `clamp_max` (the GeMM output-stage
 rounding). int32 -> int8 packs four input beats (4 x 16 lanes) into one 64-byte output
-beat. Golden model: `snaxc.golden.simd.simd`.
+beat.
+
+    fsum: s = float32 left-to-right sum over `reduce` consecutive X beats of
+          float32(float32(x') * scale), `multiplier` = the float32 bits of the positive
+          normal `scale`; written as int32 lanes holding the float32 bits of s (int8 or int32
+          input; `out_int8` must be 0). An int8 input beat (64 lanes) gives four output beats.
+          This is the dequantized window sum of onnxruntime's float32 AveragePool; the
+          divisions by the window size and the output scale are left to the core.
+
+Golden model: `snaxc.golden.simd.simd`.
 """
+
+import numpy as np
 
 from snaxc.accelerators.description import AcceleratorDescription, Direction, Field, Streamer
 
 LANE_BYTES = 64
-OPS = {"add": 0, "mul": 1, "max": 2, "relu": 3, "copy": 4, "rmax": 5, "rsum": 6}
+OPS = {"add": 0, "mul": 1, "max": 2, "relu": 3, "copy": 4, "rmax": 5, "rsum": 6, "fsum": 7}
+REDUCE_OPS = ("rmax", "rsum", "fsum")
 
 DESCRIPTION = AcceleratorDescription(
     kind="simd",
@@ -33,7 +45,12 @@ DESCRIPTION = AcceleratorDescription(
         Field("reduce", 16, doc="X beats per result for rmax / rsum"),
         Field("x_zp", 32, signed=True, doc="zero point subtracted from X"),
         Field("y_zp", 32, signed=True, doc="zero point subtracted from Y"),
-        Field("multiplier", 32, signed=True, doc="requantization multiplier"),
+        Field(
+            "multiplier",
+            32,
+            signed=True,
+            doc="requantization multiplier (fsum: the float32 bits of the scale)",
+        ),
         Field("shift", 6, doc="requantization shift (0..62)"),
         Field("out_zp", 8, signed=True, doc="output zero point"),
         Field("clamp_min", 8, signed=True, doc="lower clamp bound (int8 output)"),
@@ -53,7 +70,7 @@ def vector_config(
     z: int,
     y: int | None = None,
     in_int32: bool = False,
-    out_int8: bool = True,
+    out_int8: bool | None = None,
     reduce: int = 1,
     x_zp: int = 0,
     y_zp: int = 0,
@@ -62,20 +79,34 @@ def vector_config(
     out_zp: int = 0,
     clamp_min: int = -128,
     clamp_max: int = 127,
+    scale: float | None = None,
 ) -> dict[str, int]:
     """Configuration of one SIMD operation over `elems` contiguous elements at byte
-    addresses x (and y), results at z. For rmax/rsum, X holds `reduce` vectors of `elems`
-    elements one after the other (window position major) and the result is their
-    elementwise max/sum."""
+    addresses x (and y), results at z. For rmax/rsum/fsum, X holds `reduce` vectors of
+    `elems` elements one after the other (window position major) and the result is their
+    elementwise max/sum/float32 sum. `out_int8` defaults to int8 results (always for int8
+    inputs), except for fsum, whose results are float32 bits in int32 lanes; fsum takes its
+    scale as `scale` (or its float32 bits as `multiplier`)."""
     if op not in OPS:
         raise ValueError(f"simd: unknown op {op!r}")
-    out_int8 = out_int8 or not in_int32
+    if op == "fsum":
+        if out_int8:
+            raise ValueError("simd: fsum writes float32 bits in int32 lanes (out_int8 must be 0)")
+        out_int8 = False
+        if scale is not None:
+            multiplier = scale_bits(scale)
+        else:
+            scale_bits(np.array([multiplier & 0xFFFF_FFFF], np.uint32).view(np.float32)[0])
+    else:
+        if scale is not None:
+            raise ValueError(f"simd: {op} takes a fixed-point multiplier, not a float scale")
+        out_int8 = out_int8 is not False or not in_int32
     esize = 4 if in_int32 else 1
     lanes = LANE_BYTES // esize
     out_lanes = LANE_BYTES if out_int8 else LANE_BYTES // 4
     if elems <= 0 or elems % max(lanes, out_lanes):
         raise ValueError(f"simd: {elems} elements is not a multiple of {max(lanes, out_lanes)}")
-    reduce = reduce if op in ("rmax", "rsum") else 1
+    reduce = reduce if op in REDUCE_OPS else 1
     in_beats = elems // lanes
     desc = DESCRIPTION
     cfg = {
@@ -99,3 +130,13 @@ def vector_config(
         cfg |= desc.pattern("y", y, [(in_beats, LANE_BYTES)], [8])
     cfg |= desc.pattern("z", z, [(elems // out_lanes, LANE_BYTES)], [8])
     return cfg
+
+
+def scale_bits(scale: float) -> int:
+    """The `multiplier` value of fsum: the bits of `scale` rounded to float32, which must be
+    a positive normal number."""
+    bits = int(np.array(scale, np.float32).view(np.uint32))
+    exp = (bits >> 23) & 0xFF
+    if bits >> 31 or exp == 0 or exp == 0xFF:
+        raise ValueError(f"simd: fsum scale {float(scale)!r} is not a positive normal float32")
+    return bits

@@ -60,9 +60,12 @@ def onnxruntime_scale(x_scale: float, w_scale: float, y_scale: float) -> np.floa
 
 
 def _bit_length(x: np.ndarray) -> np.ndarray:
-    """Bit length of non-negative int64 values below 2**53 (exact through float64)."""
+    """Bit length of non-negative int64 values (float64's exponent, corrected by one where
+    the conversion rounded up to the next power of two: values of 2**53 and more)."""
+    x = np.asarray(x, dtype=np.int64)
     _, e = np.frexp(x.astype(np.float64))
-    return np.where(x > 0, e, 0).astype(np.int64)
+    e = np.where(x > 0, e, 0).astype(np.int64)
+    return np.where((e > 0) & ((x >> np.maximum(e - 1, 0)) == 0), e - 1, e)
 
 
 def _shift_rne(x: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -141,18 +144,60 @@ def _round_significant_signed(v: np.ndarray) -> np.ndarray:
     return np.where(v < 0, -(m << d), m << d)
 
 
-def dequantized_sum_f32(k: np.ndarray, scale: float | np.floating) -> tuple[np.ndarray, int]:
-    """The float32 sum, left to right over the last axis, of float32(k_i * scale), as
-    (S, es) with value S * 2**es (S an int64 holding at most 24 significant bits).
+def _round_significant_int(v: int) -> int:
+    """A Python int rounded half to even to 24 significant bits (same units)."""
+    m = abs(v)
+    d = max(m.bit_length() - MANTISSA_BITS, 0)
+    q, r = m >> d, m & ((1 << d) - 1)
+    half = (1 << (d - 1)) if d else 0
+    q += d > 0 and (r > half or (r == half and q & 1))
+    return (q << d) if v >= 0 else -(q << d)
 
-    `k` holds zero-point-corrected inputs (|k| < 2**24, exact in float32)."""
+
+def dequantized_sum_f32(k: np.ndarray, scale: float | np.floating) -> tuple[np.ndarray, int]:
+    """The float32 sum, left to right over the last axis, of float32(float32(k_i) * scale),
+    as (S, es) with value S * 2**es (S holding at most 24 significant bits): what the SIMD
+    `fsum` operation computes.
+
+    `k` holds zero-point-corrected inputs in the int32 range (|k| <= 2**31; float32(k_i) is
+    k_i itself below 2**24). S is int64 while the sum's bound allows (|S| < 2**62, e.g. any
+    window of int8 inputs), else an object array of Python ints (|S| < 2**72 for windows up to
+    65535 inputs)."""
     k = np.asarray(k).astype(np.int64)
     ms, es = scale_fields(scale)
-    terms = _round_significant_signed(k * ms)  # float32(k_i * scale) / 2**es, |.| < 2**48
-    s = np.zeros(k.shape[:-1], np.int64)
+    fk = _round_significant_signed(k)  # float32(k_i): |.| <= 2**31
+    terms = _round_significant_signed(fk * ms)  # float32(fk * scale) / 2**es, |.| <= 2**55
+    big = int(np.abs(terms).max(initial=0)) * k.shape[-1] * 2 >= 2**62  # 2: rounding slack
+    s = np.zeros(k.shape[:-1], object if big else np.int64)
+    if big:
+        terms = terms.astype(object)
+        rnd = np.frompyfunc(_round_significant_int, 1, 1)
     for i in range(k.shape[-1]):
-        s = _round_significant_signed(s + terms[..., i])  # |s| < 2**62 for R < 2**13
-    return s, es
+        s = rnd(s + terms[..., i]) if big else _round_significant_signed(s + terms[..., i])
+    return (np.asarray(s, object) if big else s), es
+
+
+def float32_bits(s: np.ndarray, es: int) -> np.ndarray:
+    """The float32 bits (uint32) of the values S * 2**es of `dequantized_sum_f32`, encoded as
+    the SIMD `fsum` hardware does: +0.0 for S == 0, subnormal numbers below 2**-126 (exact:
+    es >= -149), +-inf from 2**128 on (where float32 rounding overflows)."""
+
+    def encode(v: int) -> int:
+        v = int(v)
+        if v == 0:
+            return 0
+        sign = (1 << 31) if v < 0 else 0
+        mag = abs(v)
+        n = mag.bit_length()
+        e = es + 150 + n - MANTISSA_BITS  # biased exponent of the result
+        if e >= 0xFF:
+            return sign | 0x7F80_0000
+        if e >= 1:
+            m = mag >> (n - MANTISSA_BITS) if n > MANTISSA_BITS else mag << (MANTISSA_BITS - n)
+            return sign | (e << 23) | (m & 0x7F_FFFF)
+        return sign | (mag << (es + 149))  # < 2**23: the fraction of a subnormal number
+
+    return np.frompyfunc(encode, 1, 1)(np.asarray(s)).astype(np.uint32)
 
 
 def _divide_f32(

@@ -12,6 +12,12 @@ Every lane computes in int32 (two's complement, wrapping) on zero-point-correcte
 window in its inner loops. The output is r (int32) or `requantize(r, ...)` (int8, the same
 rounding as the GeMM output stage, see `snaxc.golden.gemm.requantize`).
 Element types: int8 -> int8, int32 -> int32, int32 -> int8.
+
+    fsum   s = float32 sum, left to right over R inputs, of float32(float32(x'_i) * scale)
+
+with `multiplier` holding the float32 bits of the positive normal `scale`: the dequantized
+window sum of onnxruntime's float32 AveragePool (`snaxc.golden.requant.dequantized_sum_f32`).
+Its result is int32 lanes holding the float32 bits of s, for int8 and int32 inputs.
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ from __future__ import annotations
 import numpy as np
 
 from snaxc.golden.gemm import INT8_MAX, INT8_MIN, requantize
+from snaxc.golden.requant import dequantized_sum_f32, float32_bits
 
-OPS = ("add", "mul", "max", "relu", "copy", "rmax", "rsum")
+OPS = ("add", "mul", "max", "relu", "copy", "rmax", "rsum", "fsum")
 BINARY_OPS = ("add", "mul", "max")
-REDUCE_OPS = ("rmax", "rsum")
+REDUCE_OPS = ("rmax", "rsum", "fsum")
 
 
 def _wrap32(x: np.ndarray) -> np.ndarray:
@@ -50,7 +57,10 @@ def simd(
     if x.dtype not in (np.int8, np.int32):
         raise TypeError(f"simd: x must be int8 or int32, got {x.dtype}")
     out_dtype = np.dtype(out_dtype)
-    if x.dtype == np.int8 and out_dtype != np.int8:
+    if op == "fsum":
+        if out_dtype != np.int32:
+            raise ValueError("simd: fsum writes int32 lanes (the float32 bits of its sums)")
+    elif x.dtype == np.int8 and out_dtype != np.int8:
         raise ValueError("simd: int8 inputs give int8 outputs")
     xs = x.astype(np.int64) - x_zero_point
     if op in BINARY_OPS:
@@ -70,6 +80,10 @@ def simd(
         r = np.maximum(_wrap32(xs), 0)
     elif op == "copy":
         r = xs
+    elif op == "fsum":
+        scale = np.array([multiplier & 0xFFFF_FFFF], np.uint32).view(np.float32)[0]
+        sums, es = dequantized_sum_f32(_wrap32(xs), scale)
+        return float32_bits(sums, es).view(np.int32)
     elif op == "rmax":
         r = np.max(_wrap32(xs), axis=-1)
     else:  # rsum

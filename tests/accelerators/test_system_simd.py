@@ -1,13 +1,13 @@
 """The SIMD unit on the whole simulated cluster, configured directly from C
 (programs/simd_jobs.c): every op on random int8 / int32 vectors, bit-exact against the
-golden model."""
+golden model (fsum: float32 bits in int32 lanes, whatever the mode's output type)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from snaxc.accelerators.simd import OPS
+from snaxc.accelerators.simd import OPS, scale_bits
 from snaxc.config import L3_BASE, TCDM_BASE
 from snaxc.golden.simd import simd
 
@@ -24,8 +24,10 @@ def _rand(rng, dtype, shape):
 
 def _job(rng, op: str, mode: int, slot: int):
     in_t, out_t = MODES[mode]
+    if op == "fsum":
+        out_t = np.int32
     elems = 64 * int(rng.integers(1, 17))
-    reduce = int(rng.integers(1, 5)) if op in ("rmax", "rsum") else 1
+    reduce = int(rng.integers(1, 5)) if op in ("rmax", "rsum", "fsum") else 1
     x = _rand(rng, in_t, (reduce, elems))
     y = _rand(rng, in_t, (elems,))
     zp = 128 if in_t == np.int8 else 2**20
@@ -43,7 +45,9 @@ def _job(rng, op: str, mode: int, slot: int):
             "clamp_min": lo,
             "clamp_max": hi,
         }
-    if op in ("rmax", "rsum"):
+    if op == "fsum":
+        g["multiplier"] = scale_bits(np.float32(np.exp(rng.uniform(np.log(1e-6), np.log(10.0)))))
+    if op in ("rmax", "rsum", "fsum"):
         expected = simd(op, x.T, **g)
     elif op in ("relu", "copy"):
         expected = simd(op, x[0], **g)

@@ -6,9 +6,24 @@
 // beats into one result. A result is written as int32 (16 lanes = one beat) or
 // requantized to int8 (64 lanes from int8 inputs = one beat; int32 inputs: four results
 // of 16 lanes are packed into one beat).
+//
+// fsum keeps a float32 running sum per lane (snax_requant_pkg::f32_term / f32_add, as a
+// wide integer in units of the scale's exponent, rounded to 24 significant bits after every
+// addition) and writes the float32 bits of each window's sum as int32 lanes: one beat for
+// 16 lanes of int32 input, four beats for the 64 lanes of an int8 input beat (the last
+// three wait in `spill_q`; X beats inside a window keep flowing meanwhile). Its lanes are
+// evaluated inside the `fire` branch of the registers they feed, like the other ops' only
+// when an X beat is there.
+`include "snax_assert.svh"
+
 module simd_datapath
   import simd_acc_pkg::*;
   import snax_requant_pkg::requant;
+  import snax_requant_pkg::F32SumBits;
+  import snax_requant_pkg::f32_scale_ok;
+  import snax_requant_pkg::f32_term;
+  import snax_requant_pkg::f32_add;
+  import snax_requant_pkg::f32_encode;
 (
   input  logic                          clk_i,
   input  logic                          rst_ni,
@@ -33,7 +48,7 @@ module simd_datapath
 
   // Configuration fields.
   logic [2:0]         op;
-  logic               in_int32, out_int8, binary, reduction;
+  logic               in_int32, out_int8, binary, reduction, fsum;
   logic [31:0]        out_beats, x_zp, y_zp;
   logic [15:0]        reduce;
   logic signed [31:0] multiplier;
@@ -42,8 +57,9 @@ module simd_datapath
 
   assign op         = cfg_i[CfgOp][2:0];
   assign in_int32   = cfg_i[CfgInInt32][0];
-  // int8 inputs always give int8 results.
-  assign out_int8   = cfg_i[CfgOutInt8][0] || !in_int32;
+  // int8 inputs always give int8 results, except fsum: float32 bits in int32 lanes.
+  assign fsum       = op == 3'(OpFsum);
+  assign out_int8   = !fsum && (cfg_i[CfgOutInt8][0] || !in_int32);
   assign out_beats  = cfg_i[CfgOutBeats];
   assign reduce     = cfg_i[CfgReduce][15:0];
   assign x_zp       = cfg_i[CfgXZp];
@@ -54,7 +70,7 @@ module simd_datapath
   assign clamp_min  = cfg_i[CfgClampMin][7:0];
   assign clamp_max  = cfg_i[CfgClampMax][7:0];
   assign binary     = op == 3'(OpAdd) || op == 3'(OpMul) || op == 3'(OpMax);
-  assign reduction  = op == 3'(OpRmax) || op == 3'(OpRsum);
+  assign reduction  = op == 3'(OpRmax) || op == 3'(OpRsum) || fsum;
 
   always_comb begin
     stream_en_o       = '0;
@@ -71,6 +87,10 @@ module simd_datapath
   logic [Lanes-1:0][31:0]        acc_q;
   logic [ZPorts-1:0][63:0]       stage_q, out_q;
   logic                          out_valid_q;
+  // fsum: per-lane running sums, and output beats 1..3 of an int8 input beat's 64 results.
+  logic [F32SumBits-1:0]         fsum_q [Lanes];
+  logic [ZPorts-1:0][63:0]       spill_q [3];
+  logic [1:0]                    spill_cnt_q;
 
   // Lanes ----------------------------------------------------------------------------------
 
@@ -79,8 +99,8 @@ module simd_datapath
   logic [7:0]             active_lanes;
 
   // Only the lanes in use are evaluated, and only when an X beat is there (an idle unit
-  // costs nothing, also in simulation).
-  assign active_lanes = !x_valid_i ? 8'd0 : in_int32 ? 8'(Lanes32) : 8'(Lanes);
+  // costs nothing, also in simulation); fsum computes its lanes in the `fire` branch.
+  assign active_lanes = (!x_valid_i || fsum) ? 8'd0 : in_int32 ? 8'(Lanes32) : 8'(Lanes);
 
   always_comb begin
     xs    = '0;
@@ -132,8 +152,10 @@ module simd_datapath
   assign last_grp  = !(in_int32 && out_int8) || grp_cnt_q == 2'd3;
   assign beat_done = last_red && last_grp;
   assign out_free  = !out_valid_q || z_ready_i;
+  // fsum: a window's last beat also needs the spill register drained (the current output
+  // beat is the last one of the previous result, or none).
   assign fire      = busy_q && made_q != out_beats && x_valid_i && (y_valid_i || !binary) &&
-                     out_free;
+                     (fsum ? (!last_red || (out_free && spill_cnt_q == '0)) : out_free);
   assign x_ready_o = fire;
   assign y_ready_o = fire && binary;
   assign stall_o   = busy_q && made_q != out_beats && !fire;
@@ -166,6 +188,9 @@ module simd_datapath
       stage_q     <= '0;
       out_q       <= '0;
       out_valid_q <= 1'b0;
+      spill_cnt_q <= '0;
+      for (int unsigned l = 0; l < Lanes; l++) fsum_q[l] <= '0;
+      for (int unsigned b = 0; b < 3; b++) spill_q[b] <= '0;
     end else if (start_i) begin
       busy_q      <= 1'b1;
       red_cnt_q   <= '0;
@@ -173,12 +198,18 @@ module simd_datapath
       made_q      <= '0;
       sent_q      <= '0;
       out_valid_q <= 1'b0;
+      spill_cnt_q <= '0;
     end else begin
       if (z_valid_o && z_ready_i) begin
-        out_valid_q <= 1'b0;
-        sent_q      <= sent_q + 1;
+        sent_q <= sent_q + 1;
+        if (spill_cnt_q != '0) begin
+          out_q       <= spill_q[2'd3 - spill_cnt_q];
+          spill_cnt_q <= spill_cnt_q - 1'b1;
+        end else begin
+          out_valid_q <= 1'b0;
+        end
       end
-      if (fire) begin
+      if (fire && !fsum) begin
         acc_q <= acc_d;
         red_cnt_q <= last_red ? '0 : red_cnt_q + 1'b1;
         if (last_red) begin
@@ -191,11 +222,45 @@ module simd_datapath
           made_q      <= made_q + 1;
         end
       end
+      if (fire && fsum) begin
+        // Lane l adds float32(float32(x'_l) * scale) to its sum (the first beat of a window
+        // starts from 0); a window's last beat writes the float32 bits of the sums: lanes
+        // 0..15 into the output beat, lanes 16..63 (int8 input) into the spill beats.
+        for (int unsigned l = 0; l < (in_int32 ? Lanes32 : Lanes); l++) begin
+          logic [31:0]           x;
+          logic [F32SumBits-1:0] sum;
+          logic [31:0]           bits;
+          if (in_int32) begin
+            x = x_data_i[l / 2][32 * (l % 2) +: 32] - x_zp;
+          end else begin
+            x = 32'(signed'(x_data_i[l / 8][8 * (l % 8) +: 8])) - x_zp;
+          end
+          sum = f32_add(red_cnt_q == '0 ? '0 : fsum_q[l], f32_term(x, multiplier[22:0]));
+          fsum_q[l] <= sum;
+          if (last_red) begin
+            bits = f32_encode(sum, multiplier[30:23]);
+            if (l < Lanes32) begin
+              out_q[l / 2][32 * (l % 2) +: 32] <= bits;
+            end else begin
+              spill_q[l / Lanes32 - 1][(l % Lanes32) / 2][32 * (l % 2) +: 32] <= bits;
+            end
+          end
+        end
+        red_cnt_q <= last_red ? '0 : red_cnt_q + 1'b1;
+        if (last_red) begin
+          out_valid_q <= 1'b1;
+          made_q      <= made_q + (in_int32 ? 32'd1 : 32'd4);
+          if (!in_int32) spill_cnt_q <= 2'd3;
+        end
+      end
       if (busy_q && sent_q == out_beats) busy_q <= 1'b0;
     end
   end
 
   assign busy_o = busy_q && sent_q != out_beats;
+
+  `SNAX_ASSERT_IMPLIES(FsumScaleIsPositiveNormal, busy_q && fsum, f32_scale_ok(multiplier[31:23]))
+  `SNAX_ASSERT_IMPLIES(FsumSpillOnlyFromInt8, spill_cnt_q != '0, fsum && !in_int32)
 
   logic unused;
   assign unused = ^cfg_i;

@@ -1,5 +1,5 @@
 /* SIMD jobs configured directly from C with the generated driver header (snax_simd.h).
- * For each job: DMA X (`reduce` vectors for rmax/rsum) and Y into the TCDM, program the
+ * For each job: DMA X (`reduce` vectors for rmax/rsum/fsum) and Y into the TCDM, program the
  * contiguous streamer patterns and the datapath fields, launch, await, DMA Z back. */
 #include "snax.h"
 #include "snax_accelerators.h"
@@ -26,14 +26,15 @@ static int is_binary(uint32_t op) {
 }
 
 static int is_reduction(uint32_t op) {
-  return op == SNAX_SIMD_OP_RMAX || op == SNAX_SIMD_OP_RSUM;
+  return op == SNAX_SIMD_OP_RMAX || op == SNAX_SIMD_OP_RSUM || op == SNAX_SIMD_OP_FSUM;
 }
 
 int main(void) {
   for (uint32_t i = 0; i < n_jobs; ++i) {
     const simd_job_t *j = &jobs[i];
     uint32_t esize = j->in_int32 ? 4u : 1u;
-    uint32_t out_int8 = j->out_int8 || !j->in_int32;
+    /* fsum writes float32 bits in int32 lanes, also from int8 inputs. */
+    uint32_t out_int8 = j->op != SNAX_SIMD_OP_FSUM && (j->out_int8 || !j->in_int32);
     uint32_t reduce = is_reduction(j->op) ? j->reduce : 1u;
     uint32_t in_beats = j->elems * esize / 64u;
     uint32_t out_beats = j->elems * (out_int8 ? 1u : 4u) / 64u;
