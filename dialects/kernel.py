@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 from xdsl.dialects.builtin import I64, IntegerAttr, IntegerType
 from xdsl.ir import Dialect, SSAValue
 from xdsl.irdl import (
@@ -274,8 +275,94 @@ class RescaleOp(KernelOp):
         return min(max(x, self.min.value.data), self.max.value.data)
 
 
+def f32_bits(value: float) -> int:
+    """The IEEE float32 bits of `value` rounded to float32, as an unsigned integer."""
+    return int(np.array(np.float32(value)).view(np.uint32))
+
+
+def f32_value(bits: int) -> np.float32:
+    """The float32 whose IEEE bits are `bits`."""
+    return np.array(bits & 0xFFFF_FFFF, np.uint32).view(np.float32)[()]
+
+
+@irdl_op_definition
+class RescaleF32Op(KernelOp):
+    """Float32 requantization of an accumulator, as onnxruntime computes it:
+
+        result = clamp(round_half_even(float32(float32(input) * scale)) + output_zp, min, max)
+
+    `scale` is a positive normal float32 given by its IEEE bits (`scale_bits`, exact in the
+    text form, printed in decimal, parsed also in hex: `scale 0x3C23D70A` (1008981770) is
+    0.01f). `float32(input)` and the product round half to even
+    (IEEE); the result equals `snaxc.golden.requant.requantize_f32`, which computes it in
+    integer steps (as the GeMM's `requant_f32` output stage does). The input must be at
+    most 32 bits wide.
+    """
+
+    name = "kernel.rescale_f32"
+
+    input = operand_def(IntegerType)
+    scale_bits = prop_def(IntegerAttr[I64])
+    output_zp = prop_def(IntegerAttr[I64])
+    min = prop_def(IntegerAttr[I64])
+    max = prop_def(IntegerAttr[I64])
+
+    assembly_format = (
+        "$input `scale` $scale_bits `out_zp` $output_zp `clamp` $min `,` $max attr-dict "
+        "`:` type($input) `->` type($result)"
+    )
+
+    def __init__(
+        self,
+        input: SSAValue,
+        result_type: IntegerType,
+        *,
+        scale: float,
+        output_zp: int,
+        min: int,
+        max: int,
+    ):
+        props = {"scale_bits": f32_bits(scale), "output_zp": output_zp, "min": min, "max": max}
+        super().__init__(
+            operands=[input],
+            properties={k: IntegerAttr(v, 64) for k, v in props.items()},
+            result_types=[result_type],
+        )
+
+    @property
+    def scale(self) -> np.float32:
+        """The float32 scale."""
+        return f32_value(self.scale_bits.value.data)
+
+    def verify_(self) -> None:
+        w = _width(self.result)
+        lo, hi = -(1 << (w - 1)), (1 << (w - 1)) - 1
+        if _width(self.input) > 32:
+            raise VerifyException(f"input type {self.input.type} is wider than i32")
+        bits = self.scale_bits.value.data
+        exponent = (bits >> 23) & 0xFF
+        if not 0 <= bits < 1 << 31 or exponent in (0, 0xFF):
+            raise VerifyException(
+                f"scale_bits {bits:#x} must be the bits of a positive normal float32"
+            )
+        if not lo <= self.min.value.data <= self.max.value.data <= hi:
+            raise VerifyException(
+                f"clamp range [{self.min.value.data}, {self.max.value.data}] must be ordered and "
+                f"inside [{lo}, {hi}] of {self.result.type}"
+            )
+        if not lo <= self.output_zp.value.data <= hi:
+            raise VerifyException(f"output zero point must fit {self.result.type}")
+
+    def reference(self, *args: int) -> int:
+        from snaxc.golden.requant import requantize_f32_unclamped
+
+        q = int(requantize_f32_unclamped(np.array([args[0]], np.int32), self.scale)[0])
+        q += self.output_zp.value.data
+        return min(max(q, self.min.value.data), self.max.value.data)
+
+
 Kernel = Dialect(
     "kernel",
-    [AddOp, MulOp, MaxOp, ReluOp, MacOp, QMacOp, RescaleOp],
+    [AddOp, MulOp, MaxOp, ReluOp, MacOp, QMacOp, RescaleOp, RescaleF32Op],
     [],
 )

@@ -482,7 +482,7 @@ def compile_model(
     module = import_model(model, example_inputs=example_inputs, input_shapes=shapes)
     dump("import", module)
     ctx = snaxc_context()
-    FixedPointRequant().apply(ctx, module)
+    FixedPointRequant(requant=options.requant).apply(ctx, module)
     module.verify()
     dump("fixed-point-requant", module)
     f = next(iter(module.ops))
@@ -701,10 +701,12 @@ def compile(  # noqa: A001 - the public name, `snaxc.compile`
     output_dir: str | Path | None = None,
     *,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
+    options: Any = None,
 ) -> CompiledModel:
     """Compile an ONNX path or ModelProto, an `.mlir` path or a `torch.nn.Module` (traced with
     `example_inputs`) for the cluster `config` (a configuration, a YAML path or None for the
-    default cluster). The package goes to `output_dir` (a temporary directory if None)."""
+    default cluster). The package goes to `output_dir` (a temporary directory if None);
+    `options`: `snaxc.compiler.Options` (None: the defaults)."""
     cfg = _config(config)
     tmp = None
     if output_dir is None:
@@ -712,7 +714,12 @@ def compile(  # noqa: A001 - the public name, `snaxc.compile`
         output_dir = tmp.name
     outdir = Path(output_dir)
     manifest, info, seconds = compile_model(
-        model, cfg, outdir, example_inputs=example_inputs, input_shapes=input_shapes
+        model,
+        cfg,
+        outdir,
+        example_inputs=example_inputs,
+        input_shapes=input_shapes,
+        options=options,
     )
     return CompiledModel(outdir, manifest, info, seconds, tmp)
 

@@ -76,7 +76,9 @@ def _options(args: argparse.Namespace):
     from snaxc.compiler import Options
 
     return Options(
-        double_buffer=not args.no_double_buffer, config_overlap=not args.no_config_overlap
+        double_buffer=not args.no_double_buffer,
+        config_overlap=not args.no_config_overlap,
+        requant=args.requant,
     )
 
 
@@ -278,8 +280,8 @@ def _summary_lines(perf) -> list[str]:
 def cmd_quantize(args: argparse.Namespace) -> int:
     from snaxc.quantize import quantize
 
-    out = quantize(args.model, args.calibration, args.output)
-    print(f"{PROG}: wrote {out} (int8, per-tensor QDQ)")
+    out = quantize(args.model, args.calibration, args.output, args.activations)
+    print(f"{PROG}: wrote {out} ({args.activations} activations, int8 weights, per-tensor QDQ)")
     return 0
 
 
@@ -362,6 +364,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write an accelerator's next configuration only after its current operation ends",
     )
+    c.add_argument(
+        "--requant",
+        choices=("float32", "fixed-point"),
+        default="float32",
+        help="quantized ONNX models: requantize convolution/matmul outputs and average pools "
+        "in float32 exactly as onnxruntime does (default; the GeMM's float32 output stage) or "
+        "with a 32-bit fixed-point multiplier and shift (1 LSB off onnxruntime near "
+        "half-integers)",
+    )
     c.set_defaults(func=cmd_compile)
 
     r = sub.add_parser(
@@ -412,7 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="quantize a float ONNX model to int8 for the cluster's accelerators",
         description=(
             "Quantize MODEL.onnx with onnxruntime's static quantization: QDQ format, per "
-            "tensor, int8 activations and weights, int32 biases, on the ops the cluster "
+            "tensor, uint8 activations (see --activations) and int8 weights, int32 biases, "
+            "on the ops the cluster "
             "runs. The calibration file holds one array per graph input, shaped "
             "(samples, *input_shape). The input model is never overwritten."
         ),
@@ -425,6 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="calibration inputs, one array per graph input, shaped (samples, *input_shape)",
     )
     q.add_argument("-o", "--output", required=True, metavar="OUT.onnx", help="model to write")
+    from snaxc.quantize import add_activations_argument
+
+    add_activations_argument(q)
     q.set_defaults(func=cmd_quantize)
     return parser
 

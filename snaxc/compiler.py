@@ -170,6 +170,10 @@ class Options:
 
     double_buffer: bool = True
     config_overlap: bool = True
+    requant: str = "float32"
+    """How an ONNX/torch model's GeMM outputs and average pools are requantized:
+    "float32" (onnxruntime's arithmetic, bit for bit) or "fixed-point"
+    (`snaxc.quantize.REQUANT_MODES`)."""
 
 
 def passes(

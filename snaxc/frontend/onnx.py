@@ -19,6 +19,9 @@ valid models (e.g. a `Unique` node) and a crash must become an error message, no
 of the compiler. Every failure is a one-line `SnaxcError` naming the file and, where known,
 the node: `model.onnx: node 'pool_3': no lowering to linalg for onnx.LpPool`.
 
+Models with uint8 activations (U8S8, what `snaxc quantize` writes by default) are first
+converted exactly to int8 activations, on a copy (`snaxc.frontend.uint8`): every uint8
+QuantizeLinear/DequantizeLinear zero point z becomes the int8 z - 128.
 What int8 (QDQ) models become, and what `fixed-point-requant` makes of it, is described in
 `snaxc.transforms.fixed_point_requant`.
 """
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from snaxc.errors import SnaxcError
+from snaxc.frontend.uint8 import activations_to_int8
 
 if TYPE_CHECKING:
     import onnx
@@ -273,6 +277,7 @@ def onnx_to_linalg_text(
         copy.CopyFrom(model)
         model = copy
     source = source or (model.graph.name or "<onnx>")
+    model = activations_to_int8(model, source)
     _set_input_shapes(model, input_shapes or {}, source)
     _check_quantization(model, source)
     model = _infer_shapes(model, source)

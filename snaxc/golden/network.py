@@ -6,10 +6,12 @@ golden models of the accelerators (`snaxc.golden.gemm`, `snaxc.golden.simd`):
 
 - Conv, Gemm, MatMul: `gemm` on an im2col view (padding with the input zero point), int8
   operands with zero points, int32 bias in the accumulator, the output stage requantizing
-  with the fixed-point (multiplier, shift) of `x_scale * w_scale / y_scale`
-  (`snaxc.quantize.fixed_point_multiplier`). A grouped (depthwise) convolution is one
-  `gemm` per group. ReLU is the output clamp: onnxruntime folds it into the output zero
-  point -128, so saturation at -128 is the ReLU.
+  as onnxruntime does, in float32 (`requantize_f32` with the float32 scale
+  `x_scale * w_scale / y_scale`, the GeMM's `requant_f32` mode), or with `requant=
+  "fixed-point"` with the fixed-point (multiplier, shift) of that scale
+  (`snaxc.quantize.fixed_point_multiplier`; see `snaxc.quantize.REQUANT_MODES`). A grouped
+  (depthwise) convolution is one `gemm` per group. ReLU is the output clamp: onnxruntime
+  folds it into the output zero point -128, so saturation at -128 is the ReLU.
 - Add: with equal input scales one SIMD `add` of the zero-point-corrected inputs,
   requantized. With different scales the two inputs are brought to a common fixed-point
   scale first: each is widened to int32 by the GeMM (`x - zx` against a 1x1 identity) and
@@ -18,8 +20,10 @@ golden models of the accelerators (`snaxc.golden.gemm`, `snaxc.golden.simd`):
   `s_max / (2**22 * y_scale)`.
 - MaxPool: SIMD `rmax` over the window (padding with -128), requantized (an exact copy
   when the output keeps the input's scale and zero point).
-- AveragePool, GlobalAveragePool: SIMD `rsum` over the window, requantized with
-  `x_scale / (window * y_scale)` (windows without padding).
+- AveragePool, GlobalAveragePool (windows without padding): onnxruntime's float32 result
+  (`average_pool_f32`: the float32 sum of the dequantized inputs, SIMD `fsum`, divided by
+  the window and by y_scale in float32); with `requant="fixed-point"` SIMD `rsum` over the
+  window, requantized with `x_scale / (window * y_scale)`.
 - Relu, Clip (when not folded): SIMD `relu`, or `copy` clamped at the quantized bounds,
   requantized; Flatten/Reshape: a view, requantized
   by a SIMD `copy` only when the output scale or zero point differs.
@@ -27,6 +31,11 @@ golden models of the accelerators (`snaxc.golden.gemm`, `snaxc.golden.simd`):
 Graph inputs are quantized from float as QuantizeLinear specifies (round half to even,
 saturate; the host does this), graph outputs are the int8 values of the final
 DequantizeLinear together with their scale and zero point.
+
+uint8 activations (what `snaxc quantize` writes by default) are converted exactly to int8
+first, as the compiler's importer does (`snaxc.frontend.uint8`: zero point z -> z - 128),
+so `run` gives the int8 values the compiled program computes; dequantized, they are the
+reals of the uint8 model.
 """
 
 from __future__ import annotations
@@ -39,9 +48,11 @@ import onnx
 from onnx import numpy_helper
 
 from snaxc.errors import SnaxcError
+from snaxc.frontend.uint8 import activations_to_int8
 from snaxc.golden.gemm import gemm
+from snaxc.golden.requant import average_pool_f32, onnxruntime_scale, requantize_f32
 from snaxc.golden.simd import simd
-from snaxc.quantize import add_params, requant_params
+from snaxc.quantize import REQUANT_MODES, add_params, requant_params
 
 
 @dataclass(frozen=True)
@@ -84,9 +95,16 @@ def _windows(
 class NetworkModel:
     """The integer execution of one quantized ONNX model (see the module docstring)."""
 
-    def __init__(self, model: onnx.ModelProto | str | Path):
+    def __init__(self, model: onnx.ModelProto | str | Path, requant: str = REQUANT_MODES[0]):
+        source = "golden model"
         if not isinstance(model, onnx.ModelProto):
+            source = str(model)
             model = onnx.load(str(model))
+        if requant not in REQUANT_MODES:
+            raise SnaxcError(f"golden model: unknown requantization {requant!r}")
+        self.requant = requant
+        """"float32" (onnxruntime's arithmetic) or "fixed-point" (`REQUANT_MODES`)."""
+        model = activations_to_int8(model, source)
         self.graph = model.graph
         self.inits = {t.name: numpy_helper.to_array(t) for t in self.graph.initializer}
         self.producer = {o: n for n in self.graph.node for o in n.output}
@@ -179,6 +197,9 @@ class NetworkModel:
             c = np.broadcast_to(bias.q, (a.q.shape[0], b.q.shape[1])).astype(np.int32)
         self.ops_run.append("gemm")
         self.macs += a.q.shape[0] * a.q.shape[1] * b.q.shape[1]
+        if self.requant == "float32":
+            acc = gemm(a.q, b.q, c, a_zero_point=a.zero_point, b_zero_point=b.zero_point)
+            return requantize_f32(acc, onnxruntime_scale(a.scale, b.scale, so), zo)
         # The accumulator scale is the float32 product, as onnxruntime forms it.
         acc_scale = float(np.float32(a.scale) * np.float32(b.scale))
         return gemm(
@@ -289,6 +310,11 @@ class NetworkModel:
         pad_value = -128 if op == "rmax" else x.zero_point
         win = _windows(x.q, tuple(kernel), tuple(strides), pads, pad_value)
         n, c, oh, ow, kh, kw = win.shape
+        if op == "rsum" and self.requant == "float32":
+            # SIMD fsum (the float32 sum of the dequantized window), the rest on the core.
+            self.ops_run.append("simd.fsum")
+            k = win.reshape(n, c, oh, ow, kh * kw).astype(np.int64) - x.zero_point
+            return average_pool_f32(k, x.scale, so, zo)
         self.ops_run.append(f"simd.{op}")
         return simd(
             op,

@@ -24,6 +24,18 @@ stage and the SIMD unit). This pass rewrites, on tensors before bufferization:
   and a rescale, and `Q(collapse?(sumpool(D(x)) / N))` (average pooling) into an int32 sum
   pool of `x - zx` and a rescale by `sx / (N * so)`.
 
+Float32 requantization (`requant="float32"`, the default; `snaxc.quantize.REQUANT_MODES`):
+a GeMM output (an int32 accumulator, with or without bias, requantized to int8) becomes
+`kernel.rescale_f32` with onnxruntime's float32 scale `float32(sx / so)` (sx is already the
+float32 product x_scale * w_scale), and the average-pool sandwich becomes
+
+    s = fsum(x)   float32 sum over the window of float32(sitofp(x - zx) * sx), in window
+                  order, from 0.0 (one generic, the SIMD `fsum`'s operation)
+    y = clamp(round_half_even(float32(float32(s / N) / so)) + zo)    (float32 arith)
+
+both bit for bit what onnxruntime computes (`snaxc.golden.requant`). The other chains keep
+the fixed-point rescale below; `requant="fixed-point"` uses it everywhere.
+
 Rounding: the float formula rounds half to even after float32 products; the rescale rounds
 the exact product half up. They differ by at most 1 LSB and only near half-integers: the
 bound is in `snaxc.quantize.fixed_point_multiplier`, the tests check it on random scales.
@@ -66,9 +78,11 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
     op_type_rewrite_pattern,
 )
+from xdsl.utils.exceptions import DiagnosticException
 
 from snaxc.dialects import kernel
-from snaxc.quantize import add_params, requant_params
+from snaxc.quantize import REQUANT_MODES, add_params, requant_params
+from snaxc.transforms.kernel_to_arith import _Emitter, clamp_round_f32
 
 # -- matching scalar bodies -----------------------------------------------------------------
 
@@ -282,11 +296,38 @@ def _empty_like(value: SSAValue, element_type: Attribute) -> tensor.EmptyOp:
     return tensor.EmptyOp([], TensorType(element_type, t.get_shape()))
 
 
+def _f32_scale(d_scale: float, q_scale: float) -> float:
+    """onnxruntime's float32 requantization scale: float32(d_scale / q_scale), where d_scale
+    is the accumulator's float32 scale x_scale * w_scale."""
+    return float(np.float32(np.float32(d_scale) / np.float32(q_scale)))
+
+
+def _gemm_rescale(
+    value: SSAValue, q: Quantize, d: Dequantize, float32: bool
+) -> kernel.RescaleOp | kernel.RescaleF32Op:
+    """The requantization of an accumulator: float32 (onnxruntime's) or fixed point."""
+    if float32 and d.zero_point == 0 and q.result_type.width.data <= 32:
+        return kernel.RescaleF32Op(
+            value,
+            q.result_type,
+            scale=_f32_scale(d.scale, q.scale),
+            output_zp=q.zero_point,
+            min=q.lo,
+            max=q.hi,
+        )
+    return _rescale(value, q.result_type, q, d.zero_point, requant_params(d.scale, q.scale))
+
+
 # -- patterns -------------------------------------------------------------------------------
 
 
 class _QuantizePattern(RewritePattern):
     """Base: matches a quantize generic and hands its float input's producer chain on."""
+
+    def __init__(self, float32: bool = True):
+        super().__init__()
+        self.float32 = float32
+        """Requantize GeMM outputs and average pools in float32 (onnxruntime's way)."""
 
     def rewrite_quantize(
         self, generic: linalg.GenericOp, q: Quantize, rewriter: PatternRewriter
@@ -332,18 +373,25 @@ class RequantizeIntegers(_QuantizePattern):
             return
         params = requant_params(d.scale, q.scale)
         new_ops: list[Operation] = []
+        accumulator = _element_type(d.input) == i32 and q.result_type == IntegerType(8)
         if _is_identity(q, _element_type(d.input), d.zero_point, params):
             result = d.input
         else:
             rank = len(d.input.type.get_shape())
             ident = AffineMapAttr(AffineMap.identity(rank))
             empty = _empty_like(d.input, q.result_type)
+
+            def body(a: Sequence[SSAValue]) -> list[Operation]:
+                if accumulator:
+                    return [_gemm_rescale(a[0], q, d, self.float32)]
+                return [_rescale(a[0], q.result_type, q, d.zero_point, params)]
+
             new = _elementwise(
                 [d.input],
                 empty.tensor,
                 [ident, ident],
                 ArrayAttr([linalg.IteratorTypeAttr.parallel()] * rank),
-                lambda a: [_rescale(a[0], q.result_type, q, d.zero_point, params)],
+                body,
             )
             new_ops += [empty, new]
             result = new.results[0]
@@ -410,13 +458,12 @@ class RequantizeBiasedAccumulator(_QuantizePattern):
             add_op.iterator_types,
             lambda a: [arith.AddiOp(a[0], a[1])],
         )
-        params = requant_params(d_acc.scale, q.scale)
         new = _elementwise(
             [biased.results[0]],
             generic.outputs[0],
             generic.indexing_maps.data,
             generic.iterator_types,
-            lambda a: [_rescale(a[0], q.result_type, q, 0, params)],
+            lambda a: [_gemm_rescale(a[0], q, d_acc, self.float32)],
         )
         rewriter.replace(generic, [empty, biased, new], [new.results[0]])
         _erase_if_dead(rewriter, add_op, d_acc_op, d_bias_op)
@@ -643,6 +690,10 @@ class IntegerPool(_QuantizePattern):
         d = match_dequantize(d_op)
         if d is None or _element_type(d.input) != IntegerType(8):
             return
+        if kind == "sum" and self.float32:
+            self._float32_average(generic, q, pool, d, collapse, rewriter)
+            _erase_if_dead(rewriter, *(x for x in (collapse, divisor_op) if x), pool, d_op)
+            return
         out_elem = IntegerType(8) if kind == "max" else i32
         empty = _empty_like(pool.outputs[0], out_elem)
         start = arith.ConstantOp(IntegerAttr(-128 if kind == "max" else 0, out_elem))
@@ -698,6 +749,73 @@ class IntegerPool(_QuantizePattern):
         old_init = pool.outputs[0].owner
         _erase_if_dead(rewriter, *(x for x in (collapse, divisor_op) if x), pool, d_op, old_init)
 
+    @staticmethod
+    def _float32_average(
+        generic: linalg.GenericOp,
+        q: Quantize,
+        pool: linalg.GenericOp,
+        d: Dequantize,
+        collapse: tensor.CollapseShapeOp | None,
+        rewriter: PatternRewriter,
+    ) -> None:
+        """`Q(collapse?(sumpool(D(x)) / N))` -> `collapse?(finish(fsum(x)))` in float32."""
+        window = pool.inputs[1]
+        f32 = pool.outputs[0].type.element_type  # type: ignore[attr-defined]
+        block = Block(arg_types=[IntegerType(8), _element_type(window), f32])
+        ext = arith.ExtSIOp(block.args[0], i32)
+        zp = arith.ConstantOp(IntegerAttr(d.zero_point, i32))
+        centered = arith.SubiOp(ext, zp)
+        as_float = arith.SIToFPOp(centered, f32)
+        scale = arith.ConstantOp(FloatAttr(float(np.float32(d.scale)), f32))
+        term = arith.MulfOp(as_float, scale)
+        total = arith.AddfOp(block.args[2], term)
+        block.add_ops([ext, zp, centered, as_float, scale, term, total, linalg.YieldOp(total)])
+        fsum = linalg.GenericOp(
+            [d.input, window],
+            [pool.outputs[0]],
+            Region(block),
+            pool.indexing_maps,
+            pool.iterator_types,
+            [pool.outputs[0].type],
+        )
+        n = float(_window_size(pool))
+
+        def finish(a: Sequence[SSAValue]) -> list[Operation]:
+            e = _Emitter()
+            v = e.add(arith.DivfOp(a[0], e.add(arith.ConstantOp(FloatAttr(n, f32)))))
+            ys = e.add(arith.ConstantOp(FloatAttr(float(np.float32(q.scale)), f32)))
+            v = e.add(arith.DivfOp(v, ys))
+            r = clamp_round_f32(e, v, q.lo - q.zero_point, q.hi - q.zero_point)
+            if q.zero_point:
+                r = e.add(arith.AddiOp(r, e.const(q.zero_point, i32)))
+            if q.result_type.width.data < 32:
+                e.add(arith.TruncIOp(r, q.result_type))
+            return e.ops
+
+        rank = len(fsum.results[0].type.get_shape())
+        ident = AffineMapAttr(AffineMap.identity(rank))
+        q_empty = _empty_like(pool.outputs[0], q.result_type)
+        done = _elementwise(
+            [fsum.results[0]],
+            q_empty.tensor,
+            [ident, ident],
+            ArrayAttr([linalg.IteratorTypeAttr.parallel()] * rank),
+            finish,
+        )
+        new_ops: list[Operation] = [fsum, q_empty, done]
+        result = done.results[0]
+        if collapse is not None:
+            t = generic.results[0].type
+            assert isinstance(t, TensorType)
+            c = tensor.CollapseShapeOp(
+                operands=[result],
+                result_types=[TensorType(q.result_type, t.get_shape())],
+                properties={"reassociation": collapse.reassociation},
+            )
+            new_ops.append(c)
+            result = c.result
+        rewriter.replace(generic, new_ops, [result])
+
 
 def _elementwise_fill(value: SSAValue, init: SSAValue) -> linalg.GenericOp:
     t = init.type
@@ -718,19 +836,30 @@ def _elementwise_fill(value: SSAValue, init: SSAValue) -> linalg.GenericOp:
 
 @dataclass(frozen=True)
 class FixedPointRequant(ModulePass):
-    """Rewrite float requantization chains of imported int8 models into integer ops."""
+    """Rewrite float requantization chains of imported int8 models into integer ops (GeMM
+    outputs and average pools in onnxruntime's float32 arithmetic unless `requant` is
+    "fixed-point")."""
 
     name = "fixed-point-requant"
 
+    requant: str = REQUANT_MODES[0]
+    """"float32" or "fixed-point" (`snaxc.quantize.REQUANT_MODES`)."""
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.requant not in REQUANT_MODES:
+            raise DiagnosticException(
+                f"fixed-point-requant: requant must be one of {', '.join(REQUANT_MODES)}, "
+                f"got {self.requant!r}"
+            )
+        f32 = self.requant == "float32"
         PatternRewriteWalker(
             GreedyRewritePatternApplier(
                 [
-                    RequantizeIntegers(),
-                    RequantizeBiasedAccumulator(),
-                    IntegerAdd(),
-                    IntegerClamp(),
-                    IntegerPool(),
+                    RequantizeIntegers(f32),
+                    RequantizeBiasedAccumulator(f32),
+                    IntegerAdd(f32),
+                    IntegerClamp(f32),
+                    IntegerPool(f32),
                 ]
             ),
             apply_recursively=True,

@@ -18,6 +18,10 @@ chains on statically placed L1 buffers (after `place-program-io`, before
     the DMA broadcasts the bias over the M rows of D (with a bias); one dma.wait for both
     accfg.setup / launch / await of the accelerator, C = D, Q, output F (int8)
 
+A float32 requantization (`kernel.rescale_f32`, onnxruntime's arithmetic) is fused the same
+way when the description's module offers the float32 output stage (`quant_words_f32` and
+`row_major_config(..., requant_f32=True)`): Q[0] then holds the float32 bits of the scale.
+
 The configuration comes from `row_major_config` of the description's module (with `c`,
 `q`, `out_zp`, `clamp_min`, `clamp_max`); no accelerator kind is named here. A ReLU after
 the rescale raises the lower clamp bound to 0. The int32 intermediates must have no other
@@ -112,7 +116,7 @@ class Chain:
     job: Job
     ops: list[linalg.GenericOp]
     bias: SSAValue | None
-    rescale: kernel.RescaleOp
+    rescale: kernel.RescaleOp | kernel.RescaleF32Op
     output: SSAValue
     clamp_min: int
     clamp_max: int
@@ -177,13 +181,15 @@ def match_chain(g: linalg.GenericOp) -> Chain | None:
         if nxt is None:
             return None
         k_op = _body_kernel(nxt)
-    if not isinstance(k_op, kernel.RescaleOp) or len(nxt.inputs) != 1:
+    if not isinstance(k_op, kernel.RescaleOp | kernel.RescaleF32Op) or len(nxt.inputs) != 1:
         return None
     if not _elementwise(nxt) or not _same_buffer(nxt.inputs[0], cur):
         return None
     if nxt.inputs[0] != cur:
         intermediates.append(nxt.inputs[0])  # another view of the accumulator (a conv's)
-    if k_op.input_zp.value.data != 0 or _elem(nxt.outputs[0]) != IntegerType(8):
+    if isinstance(k_op, kernel.RescaleOp) and k_op.input_zp.value.data != 0:
+        return None
+    if _elem(nxt.outputs[0]) != IntegerType(8):
         return None
     ops.append(nxt)
     rescale = k_op
@@ -298,10 +304,10 @@ def _rewrite(chain: Chain, target: _Target, cfg: ClusterConfig) -> bool:
     if f is None:
         return False
     r = chain.rescale
-    mult, shift = r.multiplier.value.data, r.shift.value.data
-    words = getattr(target.module, "quant_words", None)
-    if words is None or shift > 62:
+    requant = quant_word(r, target.module)
+    if requant is None:
         return False
+    q_word, extra = requant
     offset = -(-l1_end(f) // _Q_ALIGN) * _Q_ALIGN
     (d,) = g.outputs
     d_type = d.type
@@ -309,7 +315,6 @@ def _rewrite(chain: Chain, target: _Target, cfg: ClusterConfig) -> bool:
     q_type = MemRefType(i64, [job.n], memory_space=d_type.memory_space)
     if offset + buffer_bytes(q_type) > cfg.tcdm_bytes:
         return False
-    q_word = words([mult], [shift])[0]
     try:
         values = target.module.row_major_config(
             job.m,
@@ -325,8 +330,9 @@ def _rewrite(chain: Chain, target: _Target, cfg: ClusterConfig) -> bool:
             out_zp=r.output_zp.value.data,
             clamp_min=chain.clamp_min,
             clamp_max=chain.clamp_max,
+            **extra,
         )
-    except ValueError:
+    except (ValueError, TypeError):
         return False
     q_alloc = snax.StaticAllocOp(offset, q_type)
     fill, tokens = _fill(q_alloc.result, _signed64(q_word), job.n)
@@ -347,6 +353,26 @@ def _rewrite(chain: Chain, target: _Target, cfg: ClusterConfig) -> bool:
     if job.zero_init is not None:
         Rewriter.erase_op(job.zero_init)
     return True
+
+
+def quant_word(
+    r: kernel.RescaleOp | kernel.RescaleF32Op, module: object
+) -> tuple[int, dict[str, bool]] | None:
+    """The Q word of the output stage computing `r` (one for every column) and the extra
+    `row_major_config` arguments; None if the accelerator's module has no such mode."""
+    if isinstance(r, kernel.RescaleOp):
+        words = getattr(module, "quant_words", None)
+        shift = r.shift.value.data
+        if words is None or shift > 62:
+            return None
+        return words([r.multiplier.value.data], [shift])[0], {}
+    words = getattr(module, "quant_words_f32", None)
+    if words is None:
+        return None
+    try:
+        return words([r.scale])[0], {"requant_f32": True}
+    except ValueError:
+        return None
 
 
 def _signed64(word: int) -> int:

@@ -4,6 +4,20 @@ A generic that no accelerator takes is lowered to loops on the control core; its
 must then be plain arith again. Each kernel op expands to its definition (see
 `snaxc.dialects.kernel`): operands sign-extended to the result width, wrapping
 arithmetic; `kernel.rescale` computes in 64 bits before clamping and truncating.
+
+`kernel.rescale_f32` becomes float32 arith (soft-float on the core, IEEE round half to
+even in every step, so bit-exact with `snaxc.golden.requant.requantize_f32`):
+
+    %f = arith.sitofp %x : i32 to f32              float32(acc)
+    %p = arith.mulf %f, %scale : f32               float32(float32(acc) * scale)
+    %lo/%hi: cmpf ult/ugt + select with min - zp, max - zp (integers: clamping before
+             rounding gives the rounded value clamped)
+    %r = (%c + 1.5 * 2**23) - 1.5 * 2**23          round half to even (|%c| <= 2**16)
+    %i = arith.fptosi %r : f32 to i32,  + zp,  arith.trunci
+
+(the rounding by the 1.5 * 2**23 addition needs no `roundevenf`, which the core's
+compiler-rt does not provide). `recognize-rescale` turns exactly this body back into
+`kernel.rescale_f32`.
 """
 
 from __future__ import annotations
@@ -12,7 +26,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp, i64
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, ModuleOp, f32, i32, i64
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -125,6 +139,44 @@ class ExpandRescale(RewritePattern):
         rewriter.replace(op, e.ops)
 
 
+ROUNDING_CONSTANT = 12582912.0
+"""1.5 * 2**23: float32(v + c) - c rounds v to an integer, half to even, for |v| <= 2**22."""
+
+
+def clamp_round_f32(e: _Emitter, v: SSAValue, lo: int, hi: int) -> SSAValue:
+    """Float32 `v` clamped to the integers [lo, hi] (|lo|, |hi| <= 2**16) and rounded half to
+    even, as i32: cmpf/select, the 1.5 * 2**23 addition, fptosi."""
+    lo_c = e.add(arith.ConstantOp(FloatAttr(float(lo), f32)))
+    hi_c = e.add(arith.ConstantOp(FloatAttr(float(hi), f32)))
+    below = e.add(arith.CmpfOp(v, lo_c, "ult"))
+    v = e.add(arith.SelectOp(below, lo_c, v))
+    above = e.add(arith.CmpfOp(v, hi_c, "ugt"))
+    v = e.add(arith.SelectOp(above, hi_c, v))
+    magic = e.add(arith.ConstantOp(FloatAttr(ROUNDING_CONSTANT, f32)))
+    v = e.add(arith.AddfOp(v, magic))
+    v = e.add(arith.SubfOp(v, magic))
+    return e.add(arith.FPToSIOp(v, i32))
+
+
+class ExpandRescaleF32(RewritePattern):
+    """`kernel.rescale_f32` -> float32 arith (see the module docstring)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: kernel.RescaleF32Op, rewriter: PatternRewriter, /):
+        t = _result_type(op)
+        e = _Emitter()
+        zp = op.output_zp.value.data
+        f = e.add(arith.SIToFPOp(e.extend(op.input, i32), f32))
+        scale = e.add(arith.ConstantOp(FloatAttr(float(op.scale), f32)))
+        v = e.add(arith.MulfOp(f, scale))
+        q = clamp_round_f32(e, v, op.min.value.data - zp, op.max.value.data - zp)
+        if zp:
+            q = e.add(arith.AddiOp(q, e.const(zp, i32)))
+        if t.width.data < 32:
+            e.add(arith.TruncIOp(q, t))
+        rewriter.replace(op, e.ops)
+
+
 @dataclass(frozen=True)
 class KernelToArith(ModulePass):
     """Expand every `kernel` op into integer arith."""
@@ -134,7 +186,14 @@ class KernelToArith(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(
             GreedyRewritePatternApplier(
-                [ExpandBinary(), ExpandRelu(), ExpandMac(), ExpandQMac(), ExpandRescale()]
+                [
+                    ExpandBinary(),
+                    ExpandRelu(),
+                    ExpandMac(),
+                    ExpandQMac(),
+                    ExpandRescale(),
+                    ExpandRescaleF32(),
+                ]
             ),
             apply_recursively=False,
         ).rewrite_module(op)

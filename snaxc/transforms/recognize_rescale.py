@@ -19,6 +19,13 @@ input zero point (`arith.subi` right after the extension), the rounding add with
 shift (`half` must be 2^(shift-1)) and the output zero point add are optional; the clamp
 bounds may come in either order. Every constant is an `arith.constant`, inside the body
 or outside (canonicalisation hoists them). Anything else in the body: left alone.
+
+The float32 requantization that `kernel-to-arith` expands `kernel.rescale_f32` into is
+recognised too (`match_rescale_f32`; the body of that pass's docstring, exactly):
+
+    sitofp (of the i32 argument or its extsi), mulf by a constant scale, cmpf ult + select
+    and cmpf ugt + select with integer constants, addf/subf of 1.5 * 2**23, fptosi to i32,
+    an optional addi of the output zero point, trunci
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp
+from xdsl.dialects.builtin import Float32Type, FloatAttr, IntegerAttr, IntegerType, ModuleOp
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, BlockArgument, Operation, OpResult, SSAValue
 from xdsl.passes import ModulePass
@@ -132,6 +139,90 @@ def match_rescale(root: SSAValue, block: Block) -> tuple[RescaleParams, list[Ope
     return p, chain.ops
 
 
+def _float_constant(value: SSAValue) -> float | None:
+    if isinstance(value, OpResult) and isinstance(value.op, arith.ConstantOp):
+        attr = value.op.value
+        if isinstance(attr, FloatAttr) and isinstance(attr.type, Float32Type):
+            return float(attr.value.data)
+    return None
+
+
+@dataclass
+class RescaleF32Params:
+    input: SSAValue
+    scale: float
+    output_zp: int
+    min: int
+    max: int
+
+
+_ROUNDING = 12582912.0  # 1.5 * 2**23 (kernel_to_arith.ROUNDING_CONSTANT)
+
+
+def match_rescale_f32(
+    root: SSAValue, block: Block
+) -> tuple[RescaleF32Params, list[Operation]] | None:
+    """The `kernel.rescale_f32` that `root` computes (the body `kernel-to-arith` emits), and
+    the body ops it replaces (the first one is the yielded value's producer)."""
+    ops: list[Operation] = []
+
+    def op(value: SSAValue, op_type: type[Operation], uses: int = 1) -> Operation:
+        if not isinstance(value, OpResult) or not isinstance(value.op, op_type):
+            raise _NoMatch
+        if value.op.parent_block() is not block or len(list(value.uses)) != uses:
+            raise _NoMatch
+        ops.append(value.op)
+        return value.op
+
+    def clamp(value: SSAValue, predicate: str, uses: int) -> tuple[SSAValue, int]:
+        sel = op(value, arith.SelectOp, uses)
+        cmp = op(sel.operands[0], arith.CmpfOp)
+        if arith.CMPF_COMPARISON_OPERATIONS[cmp.predicate.value.data] != predicate:
+            raise _NoMatch
+        x, bound = cmp.operands
+        c = _float_constant(bound)
+        if c is None or c != int(c) or sel.operands[1] is not bound or sel.operands[2] is not x:
+            raise _NoMatch
+        return x, int(c)
+
+    try:
+        x = root
+        rtype = root.type
+        assert isinstance(rtype, IntegerType)
+        if rtype.width.data < 32:
+            x = op(x, arith.TruncIOp).operands[0]
+        if not isinstance(x.type, IntegerType) or x.type.width.data != 32:
+            raise _NoMatch
+        zp = 0
+        if isinstance(x, OpResult) and isinstance(x.op, arith.AddiOp):
+            add = op(x, arith.AddiOp)
+            x, c = add.operands
+            zp = _constant(c)
+            if zp is None:
+                raise _NoMatch
+        x = op(x, arith.FPToSIOp).operands[0]
+        sub = op(x, arith.SubfOp)
+        if _float_constant(sub.operands[1]) != _ROUNDING:
+            raise _NoMatch
+        add = op(sub.operands[0], arith.AddfOp)
+        if _float_constant(add.operands[1]) != _ROUNDING:
+            raise _NoMatch
+        x, hi = clamp(add.operands[0], "ugt", 1)
+        x, lo = clamp(x, "ult", 2)
+        mul = op(x, arith.MulfOp, 2)
+        scale = _float_constant(mul.operands[1])
+        if scale is None:
+            raise _NoMatch
+        x = op(mul.operands[0], arith.SIToFPOp).operands[0]
+        if isinstance(x, OpResult) and isinstance(x.op, arith.ExtSIOp):
+            x = op(x, arith.ExtSIOp).operands[0]
+        if not isinstance(x, BlockArgument) or x.block is not block:
+            raise _NoMatch
+    except _NoMatch:
+        return None
+    return RescaleF32Params(x, scale, zp, lo + zp, hi + zp), ops
+
+
 class RecognizeRescale(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, generic: linalg.GenericOp, rewriter: PatternRewriter, /):
@@ -144,6 +235,9 @@ class RecognizeRescale(RewritePattern):
             return
         found = match_rescale(root, block)
         if found is None:
+            f32_found = match_rescale_f32(root, block)
+            if f32_found is not None:
+                self._replace_f32(root, block, *f32_found, rewriter)
             return
         p, ops = found
         matched = set(ops)
@@ -167,6 +261,37 @@ class RecognizeRescale(RewritePattern):
         rewriter.replace(ops[0], new)
         for op in ops[1:]:
             rewriter.erase(op)
+        for op in list(block.ops):
+            if isinstance(op, arith.ConstantOp) and not op.result.uses:
+                rewriter.erase(op)
+
+    @staticmethod
+    def _replace_f32(
+        root: SSAValue,
+        block: Block,
+        p: RescaleF32Params,
+        ops: list[Operation],
+        rewriter: PatternRewriter,
+    ) -> None:
+        matched = set(ops)
+        yield_op = block.last_op
+        for op in block.ops:
+            if op not in matched and op is not yield_op and not isinstance(op, arith.ConstantOp):
+                return
+        try:
+            assert isinstance(root.type, IntegerType)
+            new = kernel.RescaleF32Op(
+                p.input, root.type, scale=p.scale, output_zp=p.output_zp, min=p.min, max=p.max
+            )
+            new.verify()
+        except Exception:
+            return  # e.g. a scale that is not a positive normal float32
+        if float(new.scale) != p.scale:
+            return
+        rewriter.replace(ops[0], new)
+        for op in ops[1:]:
+            if op.parent is not None:
+                rewriter.erase(op, safe_erase=False)
         for op in list(block.ops):
             if isinstance(op, arith.ConstantOp) and not op.result.uses:
                 rewriter.erase(op)

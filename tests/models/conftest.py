@@ -48,7 +48,9 @@ def residual_clip_model(seed: int = 0) -> onnx.ModelProto:
 @pytest.fixture(scope="session")
 def zoo(tmp_path_factory) -> dict[str, ZooEntry]:
     """Every network of `snaxc.models.NETWORKS` (seed 0), and `residual_clip` (the ops the
-    zoo networks do not exercise), as float and int8 ONNX files."""
+    zoo networks do not exercise), as float and quantized ONNX files (`int8_path`: what
+    `snaxc quantize` writes by default, uint8 activations and int8 weights; the compiler and
+    the golden model compute it in int8)."""
     d = tmp_path_factory.mktemp("zoo")
     out = {}
     for name, build in {**NETWORKS, "residual_clip": residual_clip_model}.items():

@@ -1,9 +1,11 @@
 """`fixed-point-requant` against the float formula it replaces and on whole networks.
 
-The whole-network test imports each quantized zoo network, rewrites it, expands the kernel
-ops to arith (`kernel-to-arith`), JIT-compiles it on the host with upstream MLIR and checks
-that its int8 outputs equal the integer golden model's bit for bit: the compiler's fixed-point
-arithmetic and the golden model (hence the hardware) agree before any hardware runs it.
+The whole-network test imports each quantized zoo network, rewrites it (float32
+requantization, the default, and fixed point), expands the kernel ops to arith
+(`kernel-to-arith`: float32 arith for `kernel.rescale_f32`), JIT-compiles it on the host with
+upstream MLIR and checks that its int8 outputs equal the golden model's in the same mode bit
+for bit: the compiler's arithmetic and the golden model (hence the hardware) agree before any
+hardware runs it.
 """
 
 import numpy as np
@@ -16,6 +18,7 @@ from xdsl.parser import Parser
 from snaxc.dialects import kernel, snaxc_context
 from snaxc.frontend.onnx import import_onnx
 from snaxc.golden.network import NetworkModel
+from snaxc.golden.requant import onnxruntime_scale, requantize_float32_reference
 from snaxc.models import random_inputs
 from snaxc.transforms.fixed_point_requant import (
     FixedPointRequant,
@@ -76,7 +79,7 @@ def test_rescale_within_one_lsb_of_the_float_formula():
         lo = zp if trial % 2 else -128  # a fused ReLU clamps at the output zero point
         text = ACCUMULATOR.format(s_acc=s_acc, s_out=s_out, zp=zp, lo=lo)
         module = Parser(ctx, text).parse_module()
-        FixedPointRequant().apply(ctx, module)
+        FixedPointRequant(requant="fixed-point").apply(ctx, module)
         ops = [op for op in module.walk() if isinstance(op, kernel.RescaleOp)]
         assert len(ops) == 1 and not any(
             isinstance(op, GenericOp) and match_quantize(op) for op in module.walk()
@@ -95,6 +98,31 @@ def test_rescale_within_one_lsb_of_the_float_formula():
     assert equal / total >= 0.999
 
 
+def test_float32_rescale_is_onnxruntimes_formula():
+    """The default mode: `kernel.rescale_f32` with onnxruntime's float32 scale
+    float32(x_scale * w_scale / y_scale), equal to its float32 formula on every value."""
+    rng = np.random.default_rng(SEED)
+    ctx = snaxc_context()
+    for trial in range(30):
+        xs, ws = (float(np.float32(2.0 ** rng.uniform(-10, -3))) for _ in range(2))
+        s_acc = float(np.float32(xs) * np.float32(ws))  # the importer's accumulator scale
+        s_out = float(np.float32(2.0 ** rng.uniform(-8, 0)))
+        zp = int(rng.integers(-128, 128))
+        lo = zp if trial % 2 else -128
+        text = ACCUMULATOR.format(s_acc=s_acc, s_out=s_out, zp=zp, lo=lo)
+        module = Parser(ctx, text).parse_module()
+        FixedPointRequant().apply(ctx, module)
+        (op,) = [op for op in module.walk() if isinstance(op, kernel.RescaleF32Op)]
+        scale = onnxruntime_scale(xs, ws, s_out)
+        assert op.scale == scale, f"seed {SEED} trial {trial}: {op.scale} != {scale}"
+        span = int(min(2**31 - 1, 300 * s_out / s_acc))
+        acc = rng.integers(-span, span, 2000).astype(np.int32)
+        want = np.clip(requantize_float32_reference(acc, scale) + zp, lo, 127)
+        got = np.array([op.reference(int(a)) for a in acc])
+        bad = np.flatnonzero(got != want)
+        assert not bad.size, f"seed {SEED} trial {trial}: first mismatch at {bad[0]}"
+
+
 def _requant_chains(module) -> tuple[int, int]:
     generics = [op for op in module.walk() if isinstance(op, GenericOp)]
     q = sum(1 for g in generics if match_quantize(g))
@@ -102,22 +130,26 @@ def _requant_chains(module) -> tuple[int, int]:
     return q, d
 
 
+@pytest.mark.parametrize("requant", ["float32", "fixed-point"])
 @pytest.mark.parametrize("name", ["mlp", "cnn", "resnet8", "dscnn", "residual_clip"])
-def test_compiled_network_equals_the_golden_model(zoo, name):
+def test_compiled_network_equals_the_golden_model(zoo, name, requant):
     from snaxc.transforms.kernel_to_arith import KernelToArith
 
     ctx = snaxc_context()
     module = import_onnx(zoo[name].int8_path, isolate=False)
     before = _requant_chains(module)
-    FixedPointRequant().apply(ctx, module)
+    FixedPointRequant(requant=requant).apply(ctx, module)
     module.verify()
     # Only the graph boundary stays float: quantizing the input, dequantizing the output.
     assert _requant_chains(module) == (1, 1), f"{name}: {before} -> {_requant_chains(module)}"
-    rescales = sum(1 for op in module.walk() if isinstance(op, kernel.RescaleOp))
+    kinds = (kernel.RescaleOp, kernel.RescaleF32Op)
+    rescales = sum(1 for op in module.walk() if isinstance(op, kinds))
+    f32 = sum(1 for op in module.walk() if isinstance(op, kernel.RescaleF32Op))
+    assert (f32 > 0) == (requant == "float32")
     KernelToArith().apply(ctx, module)
     run = host_jit(module)
     model = onnx.load(zoo[name].int8_path)
-    golden = NetworkModel(model)
+    golden = NetworkModel(model, requant=requant)
     out_shape = [d.dim_value for d in model.graph.output[0].type.tensor_type.shape.dim]
     xs = random_inputs(model, 8, seed=SEED)["input"]
     for i, x in enumerate(xs):
@@ -126,4 +158,4 @@ def test_compiled_network_equals_the_golden_model(zoo, name):
         got = np.rint(y / np.float32(want.scale)).astype(np.int64) + want.zero_point
         bad = np.flatnonzero(got.ravel() != want.q.ravel())
         assert not bad.size, f"{name} seed {SEED} sample {i}: first mismatch at {bad[0]}"
-    print(f"{name}: {rescales} rescales, 8 samples bit-exact with the golden model")
+    print(f"{name} ({requant}): {rescales} rescales ({f32} float32), 8 samples bit-exact")

@@ -1,9 +1,12 @@
 """The integer golden model of quantized networks against onnxruntime.
 
-End to end, the integer model and onnxruntime (which requantizes in float32) may differ by
-one LSB where a value lies within float32 rounding noise of a rounding boundary, and such a
-difference propagates to later layers. Layer by layer (each operator fed onnxruntime's own
-int8 inputs) the two agree on all but a few elements per million.
+The zoo is quantized as `snaxc quantize` does by default (uint8 activations, which the golden
+model converts exactly to int8), and the golden model requantizes GeMM outputs and average
+pools in float32 as onnxruntime does: end to end they agree on every element; layer by layer
+(each operator fed onnxruntime's own quantized inputs) on all but one element of ResNet-8's
+2.3 million (seed 7): a residual add, which the golden model (and the SIMD unit) computes with
+fixed-point multipliers and onnxruntime's QLinearAdd in its own arithmetic, 1 LSB apart.
+(`test_requant_network.py` compares int8 activations and the fixed-point mode.)
 """
 
 import numpy as np
@@ -18,7 +21,7 @@ from snaxc.models import random_inputs
 SEED = 7
 SAMPLES = {"mlp": 200, "cnn": 200, "resnet8": 100, "dscnn": 100, "residual_clip": 200}
 # Share of output elements equal to onnxruntime's, end to end (see the module docstring).
-MIN_EQUAL = {"mlp": 0.999, "cnn": 0.999, "resnet8": 0.99, "dscnn": 0.99, "residual_clip": 0.999}
+MIN_EQUAL = {"mlp": 1.0, "cnn": 1.0, "resnet8": 1.0, "dscnn": 1.0, "residual_clip": 1.0}
 
 
 def _session(model: onnx.ModelProto) -> ort.InferenceSession:
@@ -56,15 +59,23 @@ def test_each_operator_matches_onnxruntime(zoo, name):
     golden = NetworkModel(model)
     names = golden.quantized_tensors()
     probe = onnx.load(zoo[name].int8_path)
+    inits = {t.name: t.data_type for t in probe.graph.initializer}
     q_in = [n.output[0] for n in probe.graph.node if n.op_type == "QuantizeLinear"]
-    for t in q_in:
-        probe.graph.output.append(helper.make_tensor_value_info(t, TensorProto.INT8, None))
+    for n in probe.graph.node:
+        if n.op_type == "QuantizeLinear":
+            dtype = inits.get(n.input[2], TensorProto.INT8)
+            probe.graph.output.append(helper.make_tensor_value_info(n.output[0], dtype, None))
     sess = _session(probe)
     outs = [o.name for o in sess.get_outputs()]
     xs = random_inputs(model, min(SAMPLES[name], 20), seed=SEED)["input"]
     equal = total = 0
     for i, x in enumerate(xs):
         ref = dict(zip(outs, sess.run(None, {"input": x}), strict=True))
+        # uint8 activations as the golden model computes them: int8, shifted by -128
+        ref = {
+            k: (v.astype(np.int16) - 128).astype(np.int8) if v.dtype == np.uint8 else v
+            for k, v in ref.items()
+        }
         got = golden.layerwise({"input": x}, {t: ref[t] for t in q_in})
         for t in names:
             d = np.abs(got[t].astype(np.int64) - ref[t])
@@ -72,7 +83,7 @@ def test_each_operator_matches_onnxruntime(zoo, name):
             equal += int((d == 0).sum())
             total += d.size
     print(f"{name}: layer by layer {equal}/{total} equal ({total - equal} differ by 1 LSB)")
-    assert equal / total >= 0.9999
+    assert total - equal <= (1 if name == "resnet8" else 0), f"seed {SEED}"
 
 
 def test_runs_on_the_accelerator_models(zoo):
@@ -80,7 +91,7 @@ def test_runs_on_the_accelerator_models(zoo):
     golden = NetworkModel(zoo["resnet8"].int8_path)
     golden.run({"input": np.zeros((1, 3, 32, 32), np.float32)})
     assert golden.ops_run.count("gemm") >= 10
-    assert "simd.rsum" in golden.ops_run and "simd.add" in golden.ops_run
+    assert "simd.fsum" in golden.ops_run and "simd.add" in golden.ops_run
     # MACs of MLPerf Tiny ResNet-8: 32x32 maps: 27*16 + 2*(144*16); 16x16: 144*32 + 288*32 +
     # 16*32 (projection); 8x8: 288*64 + 576*64 + 32*64; dense 64*10
     want = 1024 * (27 * 16 + 2 * 144 * 16) + 256 * (144 + 288 + 16) * 32

@@ -1,4 +1,5 @@
-"""`snaxc.quantize`: per-tensor int8 QDQ models from a calibration file, one-line errors."""
+"""`snaxc.quantize`: per-tensor QDQ models (uint8 activations by default, int8 weights) from
+a calibration file, one-line errors."""
 
 import numpy as np
 import onnx
@@ -10,7 +11,7 @@ from snaxc.quantize import SUPPORTED_OPS, quantize
 
 
 @pytest.mark.parametrize("name", ["mlp", "cnn", "resnet8", "dscnn"])
-def test_per_tensor_int8_qdq(zoo, name):
+def test_per_tensor_u8s8_qdq(zoo, name):
     q = onnx.load(zoo[name].int8_path)
     inits = {t.name: numpy_helper.to_array(t) for t in q.graph.initializer}
     ops = {n.op_type for n in q.graph.node}
@@ -31,7 +32,7 @@ def test_per_tensor_int8_qdq(zoo, name):
                 if src.dtype == np.int8:
                     assert int(inits[n.input[2]]) == 0  # symmetric weights
             if n.op_type == "QuantizeLinear":
-                assert inits[n.input[2]].dtype == np.int8
+                assert inits[n.input[2]].dtype == np.uint8  # activations: uint8 (U8S8)
     assert (
         not ops
         - set(SUPPORTED_OPS)
@@ -81,6 +82,17 @@ def test_single_array_calibration_any_name(zoo, tmp_path):
     onnx.checker.check_model(onnx.load(out))
 
 
+def test_int8_activations_option(zoo, tmp_path):
+    e = zoo["mlp"]
+    out = quantize(e.float_path, e.calibration, tmp_path / "q.onnx", activations="int8")
+    q = onnx.load(out)
+    inits = {t.name: numpy_helper.to_array(t) for t in q.graph.initializer}
+    zps = [inits[n.input[2]] for n in q.graph.node if n.op_type == "QuantizeLinear"]
+    assert zps and all(z.dtype == np.int8 for z in zps)
+    with pytest.raises(SnaxcError, match="unknown activation type 'int4'"):
+        quantize(e.float_path, e.calibration, tmp_path / "r.onnx", activations="int4")
+
+
 def test_command_line(tmp_path):
     """`python -m snaxc.models` then `python -m snaxc.quantize` (behind `snaxc quantize`)."""
     import subprocess
@@ -94,6 +106,15 @@ def test_command_line(tmp_path):
     )
     assert ok.returncode == 0 and q.exists(), ok.stderr
     assert {n.op_type for n in onnx.load(q).graph.node} >= {"QuantizeLinear", "Gemm"}
+    q8 = tmp_path / "q8.onnx"
+    ok = subprocess.run(
+        [*run, "snaxc.quantize", f, "--calibration", cal, "-o", q8, "--activations", "int8"],
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stderr
+    zp = [t for t in onnx.load(q8).graph.initializer if t.name.endswith("zero_point")]
+    assert zp and all(numpy_helper.to_array(t).dtype != np.uint8 for t in zp)
     bad = subprocess.run(
         [*run, "snaxc.quantize", f, "--calibration", cal, "-o", f], capture_output=True, text=True
     )

@@ -2,7 +2,7 @@
 // RUN: snax-opt %s --print-op-generic | snax-opt | filecheck %s
 
 // CHECK-LABEL: func.func @kernels(
-func.func @kernels(%a: i8, %b: i8, %acc: i32, %za: i32, %zb: i32, %x: i32) -> (i8, i32, i8, i8, i8, i32, i32, i8) {
+func.func @kernels(%a: i8, %b: i8, %acc: i32, %za: i32, %zb: i32, %x: i32) -> (i8, i32, i8, i8, i8, i32, i32, i8, i8) {
   // CHECK-NEXT: %{{.*}} = kernel.add %{{.*}}, %{{.*}} : i8, i8 -> i8
   %0 = kernel.add %a, %b : i8, i8 -> i8
   // CHECK-NEXT: %{{.*}} = kernel.add %{{.*}}, %{{.*}} : i8, i32 -> i32
@@ -19,5 +19,8 @@ func.func @kernels(%a: i8, %b: i8, %acc: i32, %za: i32, %zb: i32, %x: i32) -> (i
   %6 = kernel.qmac %a, %b zp %za, %zb acc %acc : i8, i8, i32, i32, i32 -> i32
   // CHECK-NEXT: %{{.*}} = kernel.rescale %{{.*}} zp 0 mul 1518500250 shift 38 out_zp -128 clamp -128, 127 : i32 -> i8
   %7 = kernel.rescale %x zp 0 mul 1518500250 shift 38 out_zp -128 clamp -128, 127 : i32 -> i8
-  func.return %0, %1, %2, %3, %4, %5, %6, %7 : i8, i32, i8, i8, i8, i32, i32, i8
+  // The float32 scale by its bits (hex accepted, printed in decimal): 0x3C23D70A is 0.01f.
+  // CHECK-NEXT: %{{.*}} = kernel.rescale_f32 %{{.*}} scale 1008981770 out_zp -3 clamp -128, 100 : i32 -> i8
+  %8 = kernel.rescale_f32 %x scale 0x3C23D70A out_zp -3 clamp -128, 100 : i32 -> i8
+  func.return %0, %1, %2, %3, %4, %5, %6, %7, %8 : i8, i32, i8, i8, i8, i32, i32, i8, i8
 }

@@ -29,3 +29,35 @@ func.func @shift(%x: i32) -> i8 {
   func.return %0 : i8
 }
 // CHECK: shift must be in [0, 63], got 64
+
+// -----
+
+func.func @f32_scale(%x: i32) -> i8 {
+  %0 = kernel.rescale_f32 %x scale 0xBF800000 out_zp 0 clamp -128, 127 : i32 -> i8
+  func.return %0 : i8
+}
+// CHECK: scale_bits 0xbf800000 must be the bits of a positive normal float32
+
+// -----
+
+func.func @f32_subnormal(%x: i32) -> i8 {
+  %0 = kernel.rescale_f32 %x scale 1 out_zp 0 clamp -128, 127 : i32 -> i8
+  func.return %0 : i8
+}
+// CHECK: scale_bits 0x1 must be the bits of a positive normal float32
+
+// -----
+
+func.func @f32_clamp(%x: i32) -> i8 {
+  %0 = kernel.rescale_f32 %x scale 0x3C23D70A out_zp 0 clamp 10, 5 : i32 -> i8
+  func.return %0 : i8
+}
+// CHECK: clamp range [10, 5] must be ordered and inside [-128, 127] of i8
+
+// -----
+
+func.func @f32_wide(%x: i64) -> i8 {
+  %0 = kernel.rescale_f32 %x scale 0x3C23D70A out_zp 0 clamp -128, 127 : i64 -> i8
+  func.return %0 : i8
+}
+// CHECK: input type i64 is wider than i32

@@ -1,4 +1,4 @@
-// RUN: snax-opt %s -p fixed-point-requant | filecheck %s
+// RUN: snax-opt %s -p 'fixed-point-requant{requant="fixed-point"}' | filecheck %s
 
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 #col = affine_map<(d0, d1) -> (d1)>

@@ -1,0 +1,81 @@
+// The float32 requantization (fixed-point-requant's default) on the inputs of
+// fixed_point_requant.mlir: GeMM outputs become kernel.rescale_f32 with onnxruntime's float32
+// scale, the average pool a float32 sum (fsum) and a float32 finish; adds, max pools and
+// clips keep the fixed-point rescale (checked there).
+// RUN: snax-opt %S/fixed_point_requant.mlir -p fixed-point-requant | filecheck %s
+// RUN: snax-opt %S/fixed_point_requant.mlir -p 'fixed-point-requant{requant="float32"}' | filecheck %s
+// RUN: snax-opt %S/fixed_point_requant.mlir -p fixed-point-requant | snax-opt | filecheck %s
+
+// 0.000244140625 / 0.0625 = 2**-8 in float32: bits 0x3B800000 = 998244352.
+// CHECK-LABEL: func.func @accumulator(
+// CHECK-SAME: %[[ACC:.*]]: tensor<4x8xi32>
+// CHECK: linalg.generic {{.*}} ins(%[[ACC]] : tensor<4x8xi32>) outs({{.*}} : tensor<4x8xi8>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: i32, %{{.*}}: i8):
+// CHECK-NEXT: %[[R:.*]] = kernel.rescale_f32 %[[IN]] scale 998244352 out_zp -128 clamp -128, 127 : i32 -> i8
+// CHECK-NEXT: linalg.yield %[[R]] : i8
+// CHECK-NOT: arith.sitofp
+// CHECK: func.return
+
+// float32(0.001f / 0.05f) = 0.020000001f: bits 0x3CA3D70B = 1017370379, after the int32 bias add.
+// CHECK-LABEL: func.func @gemm_bias(
+// CHECK-SAME: %[[ACC:.*]]: tensor<2x4xi32>, %[[BIAS:.*]]: tensor<4xi32>
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[BIAS]] : tensor<2x4xi32>, tensor<4xi32>)
+// CHECK-NEXT: ^bb0(%[[A:.*]]: i32, %[[B:.*]]: i32, %{{.*}}: i32):
+// CHECK-NEXT: %[[S:.*]] = arith.addi %[[A]], %[[B]] : i32
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : tensor<2x4xi32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: kernel.rescale_f32 %{{.*}} scale 1017370379 out_zp 3 clamp -128, 127 : i32 -> i8
+// CHECK-NOT: arith.addf
+// CHECK: func.return
+
+// Not GeMM outputs: fixed point as before.
+// CHECK-LABEL: func.func @residual_add(
+// CHECK: kernel.rescale %{{.*}} zp 0 mul 1073741824 shift 53 out_zp -128 clamp -128, 127 : i32 -> i8
+// CHECK-LABEL: func.func @maxpool(
+// CHECK-NOT: kernel.rescale_f32
+// CHECK: arith.maxsi
+
+// Average pooling: the float32 sum of float32((x - 5) * 0.1) over the 2x2 window from 0.0
+// (the dequantize fused into the pool), then / 4, / 0.05, clamped to [-128 - zp, 127 - zp],
+// rounded half to even (+- 1.5 * 2**23), + zp -1, to int8, then the collapse on int8.
+// CHECK-LABEL: func.func @avgpool_flatten(
+// CHECK-SAME: %[[X:.*]]: tensor<1x2x2x2xi8>
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[ZERO]] : f32) outs(%{{.*}} : tensor<1x2x1x1xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[X]], %{{.*}} : tensor<1x2x2x2xi8>, tensor<2x2xf32>) outs(%[[INIT]] : tensor<1x2x1x1xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: i8, %{{.*}}: f32, %[[OUT:.*]]: f32):
+// CHECK-NEXT: %[[E:.*]] = arith.extsi %[[IN]] : i8 to i32
+// CHECK-NEXT: %[[ZX:.*]] = arith.constant 5 : i32
+// CHECK-NEXT: %[[C:.*]] = arith.subi %[[E]], %[[ZX]] : i32
+// CHECK-NEXT: %[[F:.*]] = arith.sitofp %[[C]] : i32 to f32
+// CHECK-NEXT: %[[SX:.*]] = arith.constant 1.000000e-01 : f32
+// CHECK-NEXT: %[[T:.*]] = arith.mulf %[[F]], %[[SX]] : f32
+// CHECK-NEXT: %[[A:.*]] = arith.addf %[[OUT]], %[[T]] : f32
+// CHECK-NEXT: linalg.yield %[[A]] : f32
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<1x2x1x1xf32>) outs(%{{.*}} : tensor<1x2x1x1xi8>)
+// CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %{{.*}}: i8):
+// CHECK-NEXT: %[[N:.*]] = arith.constant 4.000000e+00 : f32
+// CHECK-NEXT: %[[D:.*]] = arith.divf %[[S]], %[[N]] : f32
+// CHECK-NEXT: %[[YS:.*]] = arith.constant 5.000000e-02 : f32
+// CHECK-NEXT: %[[V:.*]] = arith.divf %[[D]], %[[YS]] : f32
+// CHECK-NEXT: %[[LO:.*]] = arith.constant -1.270000e+02 : f32
+// CHECK-NEXT: %[[HI:.*]] = arith.constant 1.280000e+02 : f32
+// CHECK-NEXT: arith.cmpf ult, %[[V]], %[[LO]] : f32
+// CHECK-NEXT: arith.select
+// CHECK-NEXT: arith.cmpf ugt
+// CHECK-NEXT: arith.select
+// CHECK-NEXT: %[[M:.*]] = arith.constant 0x4B400000 : f32
+// CHECK-NEXT: arith.addf %{{.*}}, %[[M]] : f32
+// CHECK-NEXT: arith.subf %{{.*}}, %[[M]] : f32
+// CHECK-NEXT: arith.fptosi %{{.*}} : f32 to i32
+// CHECK-NEXT: arith.constant -1 : i32
+// CHECK-NEXT: arith.addi
+// CHECK-NEXT: arith.trunci %{{.*}} : i32 to i8
+// CHECK-NEXT: linalg.yield
+// CHECK: %[[FL:.*]] = tensor.collapse_shape %[[R]] {{\[}}[0 : i64], [1 : i64, 2 : i64, 3 : i64]] : tensor<1x2x1x1xi8> into tensor<1x2xi8>
+// CHECK-NEXT: func.return %[[FL]] : tensor<1x2xi8>
+
+// An int32 value with a second float user is not rewritten (as in fixed point).
+// CHECK-LABEL: func.func @shared_dequantize(
+// CHECK-NOT: kernel.rescale
+// CHECK: func.return
