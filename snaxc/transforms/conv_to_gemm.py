@@ -549,12 +549,19 @@ def _gemm_target(cfg: ClusterConfig, fused: bool, bias: bool) -> tuple[str, obje
 
 
 def free_l1(
-    fn: func.FuncOp, first: Operation, last: Operation, exclude: set[SSAValue], l1_bytes: int
+    fn: func.FuncOp,
+    first: Operation,
+    last: Operation,
+    exclude: set[SSAValue],
+    l1_bytes: int,
+    written: dict[Operation, Operation] | None = None,
 ) -> list[tuple[int, int]]:
     """The L1 byte ranges [lo, hi) that no buffer live from `first` to `last` (top-level
     operations of `fn`) occupies, ignoring the buffers `exclude`; liveness as in
     `place-program-io` (buffers placed by later passes at constant addresses are live where
-    they are defined)."""
+    they are defined; `written` maps buffers that a schedule writes at constant addresses
+    to its last operation, from which they are live too)."""
+    written = written or {}
     block = fn.body.block
     top = list(block.ops)
     pos = {o: i for i, o in enumerate(top)}
@@ -567,6 +574,10 @@ def free_l1(
         if op.result in exclude:
             continue
         a, b = live_range(op.result, block, pos, spans)
+        if op in written and written[op] in pos:
+            # Written by an earlier schedule at constant addresses: live from there on.
+            w = pos[written[op]]
+            a, b = min(a, w), max(b, w) if b >= 0 else w
         if a <= hi and lo <= b:
             t = op.result.type
             assert isinstance(t, MemRefType)
@@ -653,9 +664,12 @@ class _Chunked:
         self.insert(start)
         return start.token
 
-    def wait(self, tokens: list[SSAValue]) -> None:
-        if tokens:
-            self.insert(dma.WaitOp(tokens))
+    def wait(self, tokens: list[SSAValue]) -> dma.WaitOp | None:
+        if not tokens:
+            return None
+        op = dma.WaitOp(tokens)
+        self.insert(op)
+        return op
 
     def store64(self, offset: int, word: int, count: int) -> list[SSAValue]:
         """`count` copies of the 64-bit `word` at L1 `offset`: a store and a DMA broadcast."""
@@ -670,6 +684,11 @@ class _Chunked:
             return []
         addr = TCDM_BASE + offset
         return [self.copy(addr, addr, [count], [0], [count], [8], widen=False, elem=8)]
+
+
+_WRITTEN: dict[Operation, Operation] = {}
+"""Output buffers the schedules wrote at constant addresses (no SSA use left there), with
+the last operation of the schedule: `free_l1` keeps them live from there."""
 
 
 def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
@@ -722,7 +741,7 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
     ap = _odd_words(kp) if a_copy else k
     last = stage.ops[-1] if stage else g
     exclude = {y} if stage is not None else set()
-    gaps = free_l1(fn, init, last, exclude, cfg.tcdm_bytes)
+    gaps = free_l1(fn, init, last, exclude, cfg.tcdm_bytes, _WRITTEN)
     fixed = {"a": mp * ap if a_copy else 0, "q": 64 if stage else 0, "c": 32 * mp if bias else 0}
     if w_alloc is None:
         fixed["w"] = m * k
@@ -890,7 +909,11 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
         stores[j] = store(j)
         if j + 2 < chunks:
             gathers[j + 2] = gather(j + 2)
-    e.wait(stores.get(chunks - 2, []) + stores[chunks - 1])
+    end = e.wait(stores.get(chunks - 2, []) + stores[chunks - 1])
+    assert end is not None
+    out_alloc = row_major_l1_alloc(out)
+    assert out_alloc is not None
+    _WRITTEN[out_alloc] = end
     for op in reversed([init, g, *(stage.ops if stage else [])]):
         Rewriter.erase_op(op)
     if stage is not None and isinstance(y, OpResult) and not y.uses:
@@ -931,6 +954,7 @@ def conv_to_gemm(module: ModuleOp, cfg: ClusterConfig, done: list[str] | None = 
     as `operation@instance`, one per convolution."""
     count = 0
     declared = False
+    _WRITTEN.clear()
     for g in [o for o in module.walk() if isinstance(o, linalg.GenericOp)]:
         conv = match_conv(g)
         if conv is None:

@@ -160,3 +160,95 @@ func.func @layer(%x: tensor<1x8x10x10xi8>, %w: tensor<16x8x3x3xi8>, %bias: tenso
     acc = conv_reference(x, wt, 1, 0, 3, 0).astype(np.int64) + bias[None, :, None, None]
     want = np.clip(((acc * mult + (1 << (shift - 1))) >> shift) + out_zp, out_zp, 127)
     assert_equal(out["result0"], want.astype(np.int8), "fused conv layer")
+
+
+def layer_mlir(c, h, w, f, kh, kw, stride, mult, shift, out_zp, x_zp):
+    """A quantized conv layer as the ONNX importer writes it: the bias broadcast into the
+    int32 accumulator, the convolution, a requantization to int8 clamped at the output zero
+    point (= ReLU)."""
+    oh, ow = (h - kh) // stride + 1, (w - kw) // stride + 1
+    x_t, w_t = f"tensor<1x{c}x{h}x{w}xi8>", f"tensor<{f}x{c}x{kh}x{kw}xi8>"
+    y_t, q_t = f"tensor<1x{f}x{oh}x{ow}xi32>", f"tensor<1x{f}x{oh}x{ow}xi8>"
+    attrs = f"{{dilations = dense<1> : vector<2xi64>, strides = dense<{stride}> : vector<2xi64>}}"
+    return f"""
+#b = affine_map<(d0, d1, d2, d3) -> (d1)>
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @layer(%x: {x_t}, %w: {w_t}, %bias: tensor<{f}xi32>) -> {q_t} {{
+  %e = tensor.empty() : {y_t}
+  %c = linalg.generic {{indexing_maps = [#b, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}}
+      ins(%bias : tensor<{f}xi32>) outs(%e : {y_t}) {{
+  ^bb0(%in: i32, %o: i32):
+    linalg.yield %in : i32
+  }} -> {y_t}
+  %zx = arith.constant {x_zp} : i32
+  %zw = arith.constant 0 : i32
+  %y = linalg.conv_2d_nchw_fchw_q {attrs}
+      ins(%x, %w, %zx, %zw : {x_t}, {w_t}, i32, i32) outs(%c : {y_t}) -> {y_t}
+  %e8 = tensor.empty() : {q_t}
+  %q = linalg.generic {{indexing_maps = [#id, #id],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}}
+      ins(%y : {y_t}) outs(%e8 : {q_t}) {{
+  ^bb0(%a: i32, %o: i8):
+    %a64 = arith.extsi %a : i32 to i64
+    %m = arith.constant {mult} : i64
+    %p = arith.muli %a64, %m : i64
+    %h = arith.constant {1 << (shift - 1)} : i64
+    %r = arith.addi %p, %h : i64
+    %s = arith.constant {shift} : i64
+    %t = arith.shrsi %r, %s : i64
+    %z = arith.constant {out_zp} : i64
+    %u = arith.addi %t, %z : i64
+    %lo = arith.constant {out_zp} : i64
+    %hi = arith.constant 127 : i64
+    %v = arith.maxsi %u, %lo : i64
+    %v2 = arith.minsi %v, %hi : i64
+    %o8 = arith.trunci %v2 : i64 to i8
+    linalg.yield %o8 : i8
+  }} -> {q_t}
+  return %q : {q_t}
+}}
+"""
+
+
+def conv_reference_k(x, w, stride, x_zp):
+    f, c, kh, kw = w.shape
+    oh = (x.shape[2] - kh) // stride + 1
+    ow = (x.shape[3] - kw) // stride + 1
+    y = np.zeros((1, f, oh, ow), dtype=np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            patch = x[0, :, i : i + stride * oh : stride, j : j + stride * ow : stride] - x_zp
+            y[0] += np.einsum("fc,chw->fhw", w[:, :, i, j].astype(np.int64), patch)
+    return y
+
+
+@pytest.mark.parametrize(
+    "c, h, w, f, kh, kw, stride",
+    [
+        # 1024 pixels, K = 144: several double-buffered im2col chunks of whole rows
+        (16, 34, 34, 16, 3, 3, 1),
+        # stride 2, 32 filters
+        (16, 33, 33, 32, 3, 3, 2),
+        # 1x1 convolutions: 125 pixels (DS-CNN, not a multiple of 8: padded chunk) and a
+        # strided projection shortcut (ResNet-8)
+        (64, 25, 5, 64, 1, 1, 1),
+        (16, 32, 32, 32, 1, 1, 2),
+        # DS-CNN's first layer: K = 40, 25 x 5 outputs, stride 2
+        (1, 58, 13, 64, 10, 4, 2),
+    ],
+)
+def test_chunked_conv_layer_on_gemm(c, h, w, f, kh, kw, stride, tmp_path, acc_cfg, acc_model):
+    """Quantized conv layers (bias + conv + requant + ReLU) with many output pixels, odd
+    pixel counts, 1x1 kernels and strides: one fused GeMM schedule each, bit-exact."""
+    mult, shift, out_zp, x_zp = 1_605_478_016, 41, -128, 3
+    text = layer_mlir(c, h, w, f, kh, kw, stride, mult, shift, out_zp, x_zp)
+    seed = 70 + c + f + kh
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-128, 128, (1, c, h, w), dtype=np.int8)
+    wt = rng.integers(-128, 128, (f, c, kh, kw), dtype=np.int8)
+    bias = rng.integers(-20000, 20000, f, dtype=np.int32)
+    out = run_mlir(text, [x, wt, bias], tmp_path, acc_cfg, acc_model, ["matmul_requant@gemm0"])
+    acc = conv_reference_k(x.astype(np.int64), wt, stride, x_zp) + bias[None, :, None, None]
+    want = np.clip(((acc * mult + (1 << (shift - 1))) >> shift) + out_zp, out_zp, 127)
+    assert_equal(out["result0"], want.astype(np.int8), f"seed {seed}: conv layer {x.shape}")
