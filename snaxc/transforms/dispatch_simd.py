@@ -25,6 +25,13 @@ input's indexing map), and the accelerator's `rmax` reduces the window positions
     scratch[w][p] = x[window position w of output position p]     (one DMA transfer per w)
     y[p] = max_w scratch[w][p]                                     (one launch)
 
+Average pooling in float32 (what `fixed-point-requant` makes of onnxruntime's float32
+AveragePool: a generic summing `float32(sitofp(x - zx) * scale)` of an int8 input over the
+window into float32, the output filled with 0.0 right before) is gathered the same way and
+reduced by the accelerator's `fsum` (float32 bits in int32 lanes, the same IEEE sum in the
+same window order); the division by the window and the output requantization that follow
+stay on the core.
+
 What the accelerator does not take (element counts its lanes do not divide, buffers not
 in L1, a scratch buffer that does not fit L1, more output dims than DMA loops) stays a
 generic and runs on the core.
@@ -34,12 +41,14 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from math import prod
+from math import copysign, prod
 
 from xdsl.context import Context
 from xdsl.dialects import accfg, arith, func
 from xdsl.dialects.builtin import (
     AffineMapAttr,
+    Float32Type,
+    FloatAttr,
     IntegerAttr,
     IntegerType,
     MemRefType,
@@ -163,7 +172,8 @@ def match_elementwise(g: linalg.GenericOp) -> VectorJob | None:
 
 @dataclass
 class PoolJob:
-    """A max pooling: `window` byte offsets into x, `strides` (bytes) per output dim."""
+    """A window reduction: `window` byte offsets into x, `strides` (bytes) per output dim;
+    `operation` rmax (max pooling) or fsum with its `params` (x_zp, scale)."""
 
     x: SSAValue
     z: SSAValue
@@ -172,6 +182,8 @@ class PoolJob:
     window: list[int]
     esize: int
     init: Operation
+    operation: str = "rmax"
+    params: dict[str, int | float | bool] | None = None
 
 
 def _byte_strides(shape: tuple[int, ...], esize: int) -> list[int]:
@@ -182,9 +194,17 @@ def _byte_strides(shape: tuple[int, ...], esize: int) -> list[int]:
     return strides[::-1]
 
 
-def _fill_before(g: linalg.GenericOp, out: SSAValue, value: int) -> Operation | None:
+def _float_constant(value: SSAValue) -> float | None:
+    if isinstance(value, OpResult) and isinstance(value.op, arith.ConstantOp):
+        attr = value.op.value
+        if isinstance(attr, FloatAttr) and isinstance(attr.type, Float32Type):
+            return float(attr.value.data)
+    return None
+
+
+def _fill_before(g: linalg.GenericOp, out: SSAValue, value: int | float) -> Operation | None:
     """The generic right before `g` (constants and allocations between) filling `out`
-    with `value`."""
+    with `value` (an integer, or a float32 0.0 / constant)."""
     op = g.prev_op
     while isinstance(op, arith.ConstantOp | snax.StaticAllocOp):
         op = op.prev_op
@@ -193,6 +213,11 @@ def _fill_before(g: linalg.GenericOp, out: SSAValue, value: int) -> Operation | 
     body = list(op.body.block.ops)
     if len(body) != 1 or body[0].operands[:1] != (op.body.block.args[0],):
         return None
+    if isinstance(value, float):
+        c = _float_constant(op.inputs[0])
+        # 0.0 and -0.0 compare equal; the sum must start from +0.0 (as the accelerator).
+        ok = c is not None and c == value and copysign(1.0, c) == copysign(1.0, value)
+        return op if ok else None
     return op if _constant(op.inputs[0]) == value else None
 
 
@@ -212,6 +237,59 @@ def match_max_pool(g: linalg.GenericOp) -> PoolJob | None:
         or _width(x) not in (8, 32)
     ):
         return None
+    lowest = -(1 << (_width(z) - 1))  # type: ignore[operator]
+    return _window_job(g, x, z, (_width(x) or 8) // 8, lowest)
+
+
+def _body_ops(g: linalg.GenericOp) -> list[Operation]:
+    return [o for o in g.body.block.ops if not isinstance(o, arith.ConstantOp)]
+
+
+def match_fsum_pool(g: linalg.GenericOp) -> PoolJob | None:
+    """The float32 average pool sum `acc + float32(sitofp(extsi(x) - zx) * scale)` of an int8
+    x over the window into a float32 output filled with 0.0 right before."""
+    if len(g.outputs) != 1 or not g.inputs:
+        return None
+    args = g.body.block.args
+    acc = args[len(g.inputs)]
+    body = _body_ops(g)
+    if len(body) != 6 or not isinstance(body[-1], linalg.YieldOp):
+        return None
+    ext, sub, to_f, mul, add = body[:5]
+    if not (
+        isinstance(ext, arith.ExtSIOp)
+        and isinstance(sub, arith.SubiOp)
+        and isinstance(to_f, arith.SIToFPOp)
+        and isinstance(mul, arith.MulfOp)
+        and isinstance(add, arith.AddfOp)
+        and ext.input is args[0]
+        and sub.lhs is ext.result
+        and to_f.input is sub.result
+        and mul.lhs is to_f.result
+        and {add.lhs, add.rhs} == {acc, mul.result}
+        and body[-1].operands[0] is add.result
+    ):
+        return None
+    zp, scale = _constant(sub.rhs), _float_constant(mul.rhs)
+    if zp is None or scale is None:
+        return None
+    x, (z,) = g.inputs[0], g.outputs
+    zt = z.type
+    if _width(x) != 8 or row_major_l1_alloc(x) is None or row_major_l1_alloc(z) is None:
+        return None
+    if not isinstance(zt, MemRefType) or not isinstance(zt.element_type, Float32Type):
+        return None
+    job = _window_job(g, x, z, 1, 0.0)
+    if job is not None:
+        job.operation = "fsum"
+        job.params = {"x_zp": zp, "scale": scale}
+    return job
+
+
+def _window_job(
+    g: linalg.GenericOp, x: SSAValue, z: SSAValue, esize: int, init_value: int | float
+) -> PoolJob | None:
+    """The gather geometry of a window reduction generic from x into z."""
     maps = _maps(g)
     its = [str(i.data) for i in g.iterator_types]
     out_rank = len(_shape(z))
@@ -223,7 +301,6 @@ def match_max_pool(g: linalg.GenericOp) -> PoolJob | None:
     xmap = maps[0]
     if xmap.num_symbols:
         return None
-    esize = (_width(x) or 8) // 8
     xstrides = _byte_strides(_shape(x), esize)
     zero = [0] * n_dims
 
@@ -245,8 +322,7 @@ def match_max_pool(g: linalg.GenericOp) -> PoolJob | None:
     probe = [1] * n_dims
     if offset(probe) != sum(unit):
         return None
-    lowest = -(1 << (_width(z) - 1))  # type: ignore[operator]
-    init = _fill_before(g, z, lowest)
+    init = _fill_before(g, z, init_value)
     if init is None:
         return None
     return PoolJob(x, z, _shape(z), unit[:out_rank], window, esize, init)
@@ -307,17 +383,20 @@ def _dispatch_pool(g: linalg.GenericOp, job: PoolJob, target: _Target, cfg: Clus
     if len(bounds) > cfg.dma.dims:
         return False
     scratch = TCDM_BASE + offset
+    if job.operation == "fsum":
+        kwargs: dict = {"in_int32": False, "out_int8": False, **(job.params or {})}
+    else:
+        kwargs = {"in_int32": job.esize == 4, "out_int8": job.esize == 1}
     try:
         values = target.configure(  # type: ignore[operator]
-            "rmax",
+            job.operation,
             p,
             x=scratch,
             z=l1_address(job.z),
-            in_int32=job.esize == 4,
-            out_int8=job.esize == 1,
             reduce=len(job.window),
+            **kwargs,
         )
-    except ValueError:
+    except (ValueError, TypeError):
         return False
     t = job.x.type
     assert isinstance(t, MemRefType)
@@ -378,13 +457,15 @@ def dispatch_simd(module: ModuleOp, cfg: ClusterConfig) -> list[str]:
             Rewriter.erase_op(g)
             done.append(f"{job.operation}@{target.instance}")
             continue
-        pool = match_max_pool(g)
-        if pool is not None and "rmax" in targets:
+        pool = match_max_pool(g) or match_fsum_pool(g)
+        if pool is not None and pool.operation in targets:
+            target = targets[pool.operation]
             if not declared:
                 declare_accelerators(module, cfg)
                 declared = True
-            if _dispatch_pool(g, pool, targets["rmax"], cfg):
-                done.append(f"max_pool@{targets['rmax'].instance}")
+            if _dispatch_pool(g, pool, target, cfg):
+                kind = "max_pool" if pool.operation == "rmax" else "average_pool_f32"
+                done.append(f"{kind}@{target.instance}")
     return done
 
 

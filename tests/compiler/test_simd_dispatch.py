@@ -138,3 +138,50 @@ def test_max_pool_on_simd(c, h, w, k, s, tmp_path: Path, acc_cfg, acc_model):
             want = np.maximum(want, x[:, :, i : i + s * oh : s, j : j + s * ow : s])
     assert_equal(out["result0"], want, f"max pool {k}x{k} stride {s} on {x.shape}")
     assert run_mlir.last_busy["simd0"] > 0
+
+
+FSUM_POOL = """
+func.func @average(%x: tensor<1x{c}x{h}x{w}xi8>) -> tensor<1x{c}x1x1xf32> {{
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x{c}x1x1xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x{c}x1x1xf32>) -> tensor<1x{c}x1x1xf32>
+  %k = tensor.empty() : tensor<{h}x{w}xi8>
+  %zx = arith.constant {zp} : i32
+  %sx = arith.constant {scale:.9e} : f32
+  %y = linalg.generic {{indexing_maps = [
+      affine_map<(n, c, i, j, kh, kw) -> (n, c, i + kh, j + kw)>,
+      affine_map<(n, c, i, j, kh, kw) -> (kh, kw)>,
+      affine_map<(n, c, i, j, kh, kw) -> (n, c, i, j)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}}
+      ins(%x, %k : tensor<1x{c}x{h}x{w}xi8>, tensor<{h}x{w}xi8>)
+      outs(%init : tensor<1x{c}x1x1xf32>) {{
+  ^bb0(%a: i8, %b: i8, %o: f32):
+    %ext = arith.extsi %a : i8 to i32
+    %cen = arith.subi %ext, %zx : i32
+    %f = arith.sitofp %cen : i32 to f32
+    %t = arith.mulf %f, %sx : f32
+    %s = arith.addf %o, %t : f32
+    linalg.yield %s : f32
+  }} -> tensor<1x{c}x1x1xf32>
+  return %y : tensor<1x{c}x1x1xf32>
+}}
+"""
+
+
+@pytest.mark.parametrize("c, h, w", [(64, 8, 8), (64, 25, 5)])
+def test_float32_average_pool_sum_on_simd(c, h, w, tmp_path: Path, acc_cfg, acc_model):
+    """The float32 window sum of an average pool (fixed-point-requant's float32 form): SIMD
+    fsum, bit for bit the float32 left-to-right sum of float32((x - zx) * scale)."""
+    rng = np.random.default_rng(50 + h)
+    zp, scale = int(rng.integers(-128, 128)), float(np.float32(rng.uniform(0.001, 0.1)))
+    text = FSUM_POOL.format(c=c, h=h, w=w, zp=zp, scale=scale)
+    x = rng.integers(-128, 128, (1, c, h, w), dtype=np.int8)
+    out = run_mlir(text, [x], tmp_path, acc_cfg, acc_model, ["average_pool_f32@simd0"])
+    k = x.reshape(1, c, h * w).astype(np.float32) - np.float32(zp)
+    want = np.zeros((1, c), np.float32)
+    for i in range(h * w):
+        want = want + (k[..., i] * np.float32(scale)).astype(np.float32)
+    got = out["result0"].reshape(1, c)
+    bad = np.flatnonzero(got.view(np.uint32) != want.view(np.uint32))
+    assert not bad.size, f"seed {50 + h}: first mismatch at channel {bad[0]}"
+    assert run_mlir.last_busy["simd0"] > 0
