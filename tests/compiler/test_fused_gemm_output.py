@@ -203,3 +203,99 @@ func.func @three(%a: tensor<8x16xi8>, %b: tensor<16x8xi8>, %b2: tensor<16x8xi8>,
     assert_equal(out["result0"], acc[0], "first matmul")
     assert_equal(out["result1"], requantize(acc[1], 1 << 30, 41, 0, -100, 100), "fused")
     assert_equal(out["result2"], acc[2], "third matmul")
+
+
+def _rescale_f32_body(scale: float, out_zp: int, lo: int, hi: int) -> str:
+    """The float32 requantization body as `kernel-to-arith` writes `kernel.rescale_f32`."""
+    return f"""
+    %f = arith.sitofp %x : i32 to f32
+    %s = arith.constant {scale:.9e} : f32
+    %p = arith.mulf %f, %s : f32
+    %lo = arith.constant {float(lo - out_zp):.1f} : f32
+    %hi = arith.constant {float(hi - out_zp):.1f} : f32
+    %c0 = arith.cmpf ult, %p, %lo : f32
+    %v0 = arith.select %c0, %lo, %p : f32
+    %c1 = arith.cmpf ugt, %v0, %hi : f32
+    %v1 = arith.select %c1, %hi, %v0 : f32
+    %m = arith.constant 12582912.0 : f32
+    %r0 = arith.addf %v1, %m : f32
+    %r1 = arith.subf %r0, %m : f32
+    %i = arith.fptosi %r1 : f32 to i32
+    %z = arith.constant {out_zp} : i32
+    %q = arith.addi %i, %z : i32
+    %t = arith.trunci %q : i32 to i8
+    linalg.yield %t : i8"""
+
+
+def test_float32_requantization_in_the_gemm(tmp_path: Path, acc_cfg, acc_model):
+    """Matmul + bias + float32 requantization (onnxruntime's arithmetic) as one launch in the
+    GeMM's requant_f32 mode, then a fixed-point chain (the mode is switched back): bit-exact
+    with `requantize_f32` and `requantize`, ties and saturation included."""
+    from snaxc.golden.requant import requantize_f32
+
+    rng = np.random.default_rng(21)
+    m, k, n = 16, 32, 16
+    scale = float(np.float32(2.0**-9 * 1.37))
+    text = f"""
+#mn = affine_map<(d0, d1) -> (d0, d1)>
+#n = affine_map<(d0, d1) -> (d1)>
+func.func @f32(%a: tensor<{m}x{k}xi8>, %b: tensor<{k}x{n}xi8>, %bias: tensor<{n}xi32>,
+               %b2: tensor<{k}x8xi8>) -> (tensor<{m}x{n}xi8>, tensor<{m}x8xi8>) {{
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<{m}x{n}xi32>
+  %c = linalg.fill ins(%zero : i32) outs(%e : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  %d = linalg.matmul ins(%a, %b : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>)
+                     outs(%c : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  %eb = tensor.empty() : tensor<{m}x{n}xi32>
+  %db = linalg.generic {{indexing_maps = [#mn, #n, #mn],
+      iterator_types = ["parallel", "parallel"]}}
+      ins(%d, %bias : tensor<{m}x{n}xi32>, tensor<{n}xi32>) outs(%eb : tensor<{m}x{n}xi32>) {{
+  ^bb0(%x: i32, %y: i32, %o: i32):
+    %s = arith.addi %x, %y : i32
+    linalg.yield %s : i32
+  }} -> tensor<{m}x{n}xi32>
+  %e8 = tensor.empty() : tensor<{m}x{n}xi8>
+  %q = linalg.generic {{indexing_maps = [#mn, #mn], iterator_types = ["parallel", "parallel"]}}
+      ins(%db : tensor<{m}x{n}xi32>) outs(%e8 : tensor<{m}x{n}xi8>) {{
+  ^bb0(%x: i32, %o: i8):{_rescale_f32_body(scale, 5, -128, 127)}
+  }} -> tensor<{m}x{n}xi8>
+  %e2 = tensor.empty() : tensor<{m}x8xi32>
+  %c2 = linalg.fill ins(%zero : i32) outs(%e2 : tensor<{m}x8xi32>) -> tensor<{m}x8xi32>
+  %d2 = linalg.matmul ins(%a, %b2 : tensor<{m}x{k}xi8>, tensor<{k}x8xi8>)
+                      outs(%c2 : tensor<{m}x8xi32>) -> tensor<{m}x8xi32>
+  %e9 = tensor.empty() : tensor<{m}x8xi8>
+  %q2 = linalg.generic {{indexing_maps = [#mn, #mn], iterator_types = ["parallel", "parallel"]}}
+      ins(%d2 : tensor<{m}x8xi32>) outs(%e9 : tensor<{m}x8xi8>) {{
+  ^bb0(%x: i32, %o: i8):
+    %x64 = arith.extsi %x : i32 to i64
+    %mu = arith.constant 1073741824 : i64
+    %p = arith.muli %x64, %mu : i64
+    %rnd = arith.constant 1099511627776 : i64
+    %p2 = arith.addi %p, %rnd : i64
+    %sh = arith.constant 41 : i64
+    %p3 = arith.shrsi %p2, %sh : i64
+    %lo = arith.constant -100 : i64
+    %hi = arith.constant 100 : i64
+    %p5 = arith.maxsi %p3, %lo : i64
+    %p6 = arith.minsi %p5, %hi : i64
+    %t = arith.trunci %p6 : i64 to i8
+    linalg.yield %t : i8
+  }} -> tensor<{m}x8xi8>
+  return %q, %q2 : tensor<{m}x{n}xi8>, tensor<{m}x8xi8>
+}}
+"""
+    a = rng.integers(-128, 128, (m, k), dtype=np.int8)
+    b = rng.integers(-128, 128, (k, n), dtype=np.int8)
+    b2 = rng.integers(-128, 128, (k, 8), dtype=np.int8)
+    bias = rng.integers(-40000, 40000, n, dtype=np.int32)
+    acc = a.astype(np.int32) @ b.astype(np.int32)
+    # Exact ties of the float32 product (round half to even) and saturating sums.
+    bias[0] = -int(acc[0, 0]) + int(np.rint(2.5 / scale))
+    bias[1] = 2**24
+    on = ["matmul_requant@gemm0", "matmul_requant@gemm0"]
+    out = run_mlir(text, [a, b, bias, b2], tmp_path, acc_cfg, acc_model, on)
+    want = requantize_f32(acc + bias, np.float32(scale), 5)
+    assert want[0, 0] == 2 + 5 and (want[:, 1] == 127).all()
+    assert_equal(out["result0"], want, "float32 requantization")
+    acc2 = a.astype(np.int32) @ b2.astype(np.int32)
+    assert_equal(out["result1"], requantize(acc2, 1 << 30, 41, 0, -100, 100), "fixed point")
