@@ -453,9 +453,23 @@ def _bias_init(g: linalg.GenericOp, y: SSAValue) -> SSAValue | None:
     return bias
 
 
+_LOOKAHEAD = 16
+"""How many operations after a convolution the search for its output stage looks at."""
+
+
+def _touches(op: Operation, value: SSAValue) -> bool:
+    return any(value in o.operands for o in op.walk())
+
+
 def _output_stage(g: linalg.GenericOp, y: SSAValue) -> _Stage | None:
-    """The rescale to int8 (and a ReLU) that follows the convolution on its int32 `y`."""
+    """The rescale to int8 (and a ReLU) that follows the convolution on its int32 `y`: the
+    next operation using `y` (a few operations on other data may come between, e.g. a
+    second convolution on the same input, ResNet's projection shortcut)."""
     r = _next_op(g)
+    for _ in range(_LOOKAHEAD):
+        if r is None or _touches(r, y):
+            break
+        r = _next_op(r)
     if not isinstance(r, linalg.GenericOp) or list(r.inputs) != [y] or len(r.outputs) != 1:
         return None
     body = _body(r)
@@ -491,12 +505,13 @@ def _output_stage(g: linalg.GenericOp, y: SSAValue) -> _Stage | None:
 
 
 def _dead_after(y: SSAValue, ops: list[Operation]) -> bool:
-    """Whether `ops` (consecutive top-level operations, in order) are the only readers of
-    `y` until it is overwritten: every other use comes after them, and the first of those
-    writes all of `y` without reading it (the next layer reusing the buffer)."""
+    """Whether `ops` (top-level operations, in order, the first of them writing all of `y`)
+    are the only users of `y` from the first to the last of them and until `y` is
+    overwritten: the first later use writes all of `y` without reading it (the next layer
+    reusing the buffer)."""
     block = ops[0].parent_block()
     assert block is not None
-    end = block.get_operation_index(ops[-1])
+    start, end = block.get_operation_index(ops[0]), block.get_operation_index(ops[-1])
     later: list[tuple[int, Operation]] = []
     for u in y.uses:
         op = u.operation
@@ -509,6 +524,8 @@ def _dead_after(y: SSAValue, ops: list[Operation]) -> bool:
                 return False
             top = parent
         i = block.get_operation_index(top)
+        if i < start:
+            continue  # an earlier use of the buffer, overwritten by ops[0]
         if i <= end:
             return False
         later.append((i, top))
@@ -686,6 +703,48 @@ class _Chunked:
         return [self.copy(addr, addr, [count], [0], [count], [8], widen=False, elem=8)]
 
 
+def _free_until(
+    fn: func.FuncOp,
+    out: SSAValue,
+    g: Operation,
+    stage: list[linalg.GenericOp],
+    y: SSAValue,
+    l1_bytes: int,
+) -> bool:
+    """Whether `out` may be written at `g` instead of by `stage` (later): nothing between
+    uses it, and no buffer live from `g` to the stage shares its bytes."""
+    block = fn.body.block
+    top = list(block.ops)
+    pos = {o: i for i, o in enumerate(top)}
+    lo, hi = pos[g], pos[stage[-1]]
+    for u in out.uses:
+        op = u.operation
+        if op not in stage and op in pos and lo <= pos[op] < pos[stage[0]]:
+            return False
+    alloc = row_major_l1_alloc(out)
+    assert alloc is not None
+    t = out.type
+    assert isinstance(t, MemRefType)
+    o_lo = alloc.offset.value.data
+    o_hi = o_lo + buffer_bytes(t)
+    spans = fusion_spans(top)
+    for op in fn.walk():
+        if not isinstance(op, snax.StaticAllocOp) or op.memory_space != snax.MemorySpace.L1:
+            continue
+        if op.result in (out, y):
+            continue
+        a, b = live_range(op.result, block, pos, spans)
+        if op in _WRITTEN and _WRITTEN[op] in pos:
+            w = pos[_WRITTEN[op]]
+            a, b = min(a, w), max(b, w)
+        t2 = op.result.type
+        assert isinstance(t2, MemRefType)
+        b_lo = op.offset.value.data
+        if a <= hi and lo <= b and b_lo < o_hi and o_lo < b_lo + buffer_bytes(t2):
+            return False
+    return True
+
+
 _WRITTEN: dict[Operation, Operation] = {}
 """Output buffers the schedules wrote at constant addresses (no SSA use left there), with
 the last operation of the schedule: `free_l1` keeps them live from there."""
@@ -723,6 +782,10 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
     stage = _output_stage(g, y)
     if stage is not None and not _dead_after(y, [init, g, *stage.ops]):
         stage = None
+    if stage is not None and _prev_op(stage.ops[0]) is not g:
+        # The output stage moves up to the convolution: its output must be free until then.
+        if not _free_until(fn, stage.out, g, stage.ops, y, cfg.tcdm_bytes):
+            stage = None
     target = _gemm_target(cfg, stage is not None, bias is not None)
     if target is None:
         return None
