@@ -4,6 +4,7 @@
     recognize-rescale, recognize-kernels
     place-program-io        inputs/outputs in L3, working copies and buffers in L1, DMA
     pad-to-dma              padding (fill + interior copy) on the DMA
+    split-depthwise         depthwise convolutions as 8-channel dense ones (block weights)
     conv-to-gemm            convolutions as matmuls on an im2col buffer made by the DMA
     pad-matmul              matmuls the GeMM tile does not divide (M = 1) on padded copies
     fuse-gemm-output        matmul + bias + requantization + ReLU: one launch, int8 out
@@ -62,6 +63,7 @@ from snaxc.transforms.place_program_io import PlaceProgramIo
 from snaxc.transforms.recognize_kernels import RecognizeKernels
 from snaxc.transforms.recognize_rescale import RecognizeRescalePass
 from snaxc.transforms.record_accelerator_counters import SYMBOL, record_accelerator_counters
+from snaxc.transforms.split_depthwise import split_depthwise
 from snaxc.transforms.strip_memory_spaces import StripMemorySpaces
 from snaxc.transforms.tile_matmul import tile_matmuls
 
@@ -113,6 +115,17 @@ class _ConvToGemm(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         conv_to_gemm(op, self.cfg, self.done)
+
+
+@dataclass(frozen=True)
+class _SplitDepthwise(ModulePass):
+    """`split-depthwise` with an in-memory configuration."""
+
+    cfg: ClusterConfig
+    name = "split-depthwise"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        split_depthwise(op, self.cfg)
 
 
 @dataclass(frozen=True)
@@ -189,6 +202,7 @@ def passes(
         PlaceProgramIo(l1_bytes=1 << 32, l3_bytes=cfg.l3_bytes),
         _Tile(cfg, done, options.double_buffer, options.config_overlap),
         _PadToDma(cfg),
+        _SplitDepthwise(cfg),
         _ConvToGemm(cfg, done),
         _PadMatmul(cfg),
         _Fuse(cfg, done),

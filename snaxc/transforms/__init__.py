@@ -29,6 +29,12 @@ def _pad_matmul() -> type[ModulePass]:
     return PadMatmul
 
 
+def _split_depthwise() -> type[ModulePass]:
+    from snaxc.transforms.split_depthwise import SplitDepthwise
+
+    return SplitDepthwise
+
+
 def _pad_to_dma() -> type[ModulePass]:
     from snaxc.transforms.pad_to_dma import PadToDma
 
@@ -152,6 +158,7 @@ SNAXC_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dispatch-simd": _dispatch_simd,
     "pad-to-dma": _pad_to_dma,
     "pad-matmul": _pad_matmul,
+    "split-depthwise": _split_depthwise,
     "fuse-gemm-output": _fuse_gemm_output,
     "recognize-rescale": _recognize_rescale,
     "copies-to-dma": _copies_to_dma,
