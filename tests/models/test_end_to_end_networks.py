@@ -18,8 +18,14 @@ from snaxc.golden.network import NetworkModel
 from snaxc.models import random_inputs
 
 SEED = 11
-SAMPLES = {"mlp": 4, "cnn": 2, "residual_clip": 8}
-MAX_CYCLES = {"mlp": 1_000_000, "cnn": 3_000_000, "residual_clip": 500_000}
+SAMPLES = {"mlp": 4, "cnn": 2, "resnet8": 1, "dscnn": 1, "residual_clip": 8}
+MAX_CYCLES = {
+    "mlp": 1_000_000,
+    "cnn": 3_000_000,
+    "resnet8": 3_000_000,
+    "dscnn": 1_500_000,
+    "residual_clip": 500_000,
+}
 """Cycle budgets per inference (the simulator runs ~0.3-1 M cycles/s)."""
 
 
