@@ -215,3 +215,27 @@ def test_fsum_config_checks():
         vector_config("fsum", 64, x=X_ADDR, z=Z_ADDR, multiplier=1)
     cfg = vector_config("fsum", 64, x=X_ADDR, z=Z_ADDR, reduce=3, scale=0.5)
     assert cfg["multiplier"] == 0x3F00_0000 and cfg["out_int8"] == 0 and cfg["out_beats"] == 4
+
+
+def test_simd_fsum_longest_window(simd_tb, tmp_path):
+    """The widest sums: a 65535-beat window (the largest `reduce`) of int32 inputs up to
+    |x'| = 2**31, re-reading one X beat (window stride 0), against numpy float32."""
+    reduce, elems = 65535, 16
+    x = np.array([-(2**31), 2**31 - 1, -(2**31) + 1, 2**30 + 1] * 4, np.int32)
+    x[4:] = np.random.default_rng(9).integers(-(2**31), 2**31, 12)
+    scale = np.float32(np.ldexp(2**24 - 1, -149))  # the largest mantissa, no float overflow
+    tb = AccTb(simd_tb, tmp_path)
+    tb.put(X_ADDR, x)
+    cfg = vector_config(
+        "fsum", elems, x=X_ADDR, z=Z_ADDR, in_int32=True, reduce=reduce, scale=float(scale)
+    )
+    cfg |= DESCRIPTION.pattern("x", X_ADDR, [(reduce, 0), (1, 64)], [8])
+    tb.write_all(DESCRIPTION.encode(cfg))
+    tb.wait_done(tb.launch())
+    res = tb.run()
+    k = np.repeat(x.astype(np.int64)[:, None], reduce, axis=1)
+    expected = float32_sum_reference(k, scale).view(np.int32)
+    assert (simd("fsum", k.astype(np.int32), multiplier=scale_bits(scale)) == expected).all()
+    got = get_array(res.tcdm, Z_ADDR, (elems,), np.int32)
+    bad = np.flatnonzero(got != expected)
+    assert bad.size == 0, f"lane {bad[0]}: got {got[bad[0]]:#x}, expected {expected[bad[0]]:#x}"

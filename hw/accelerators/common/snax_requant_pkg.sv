@@ -67,14 +67,34 @@ package snax_requant_pkg;
     return !sign_exp[8] && sign_exp[7:0] != 8'd0 && sign_exp[7:0] != 8'hFF;
   endfunction
 
-  // Number of significant bits of x (0 for x == 0).
-  function automatic logic [5:0] bit_len48(logic [47:0] x);
-    logic [5:0] len;
-    len = '0;
-    for (int unsigned i = 0; i < 48; i++) begin
-      if (x[i]) len = 6'(i + 1);
+  // Number of significant bits of x (0 for x == 0): a leading-one search by halves (also
+  // cheap to simulate, unlike a loop over the bits), for the sums and for 48-bit products.
+  function automatic logic [6:0] bit_len_sum(logic [F32SumBits-1:0] x);
+    logic [F32SumBits-1:0] v;
+    logic [6:0]            msb;
+    v   = x;
+    msb = '0;
+    for (int unsigned step = 64; step >= 1; step /= 2) begin
+      if ((v >> step) != '0) begin
+        msb = msb + 7'(step);
+        v   = v >> step;
+      end
     end
-    return len;
+    return (x == '0) ? 7'd0 : msb + 7'd1;
+  endfunction
+
+  function automatic logic [5:0] bit_len48(logic [47:0] x);
+    logic [47:0] v;
+    logic [5:0]  msb;
+    v   = x;
+    msb = '0;
+    for (int unsigned step = 32; step >= 1; step /= 2) begin
+      if ((v >> step) != '0) begin
+        msb = msb + 6'(step);
+        v   = v >> step;
+      end
+    end
+    return (x == '0) ? 6'd0 : msb + 6'd1;
   endfunction
 
   // x / 2^n rounded half to even (n <= 47).
@@ -169,10 +189,7 @@ package snax_requant_pkg;
     logic                         up;
     v   = s + t;
     mag = v[F32SumBits-1] ? -v : v;
-    len = '0;
-    for (int unsigned i = 0; i < F32SumBits; i++) begin
-      if (mag[i]) len = 7'(i + 1);
-    end
+    len  = bit_len_sum(mag);
     d    = (len > 7'd24) ? len - 7'd24 : 7'd0;
     q    = mag >> d;
     rem  = mag & ((F32SumBits'(1) << d) - F32SumBits'(1));
@@ -197,10 +214,7 @@ package snax_requant_pkg;
     logic signed [9:0]     e;  // biased exponent of the result
     neg = s[F32SumBits-1];
     mag = neg ? -s : s;
-    len = '0;
-    for (int unsigned i = 0; i < F32SumBits; i++) begin
-      if (mag[i]) len = 7'(i + 1);
-    end
+    len = bit_len_sum(mag);
     e = 10'(scale_exp) + 10'(len) - 10'sd24;
     if (mag == '0) return 32'd0;
     if (e >= 10'sd255) return {neg, 8'hFF, 23'd0};
