@@ -1,13 +1,14 @@
 """GeMM on the whole simulated cluster, configured directly from C (programs/gemm_jobs.c):
 random M, K, N (multiples of 8 up to 128), zero points, bias, int32 and requantized int8
-outputs, bit-exact against the golden model; and launches that overlap configuration."""
+outputs (fixed-point and float32 requantization), bit-exact against the golden model; and
+launches that overlap configuration."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from snaxc.accelerators.gemm import quant_words
+from snaxc.accelerators.gemm import quant_words, quant_words_f32
 from snaxc.config import L3_BASE, TCDM_BASE
 from snaxc.golden.gemm import gemm
 
@@ -22,7 +23,7 @@ def _job_words(j: dict) -> list[int]:
     return [int(j[k]) & 0xFFFF_FFFF for k in keys]
 
 
-def _random_job(rng, l3: int, tcdm: int, int8: bool, bias: bool, dims=None):
+def _random_job(rng, l3: int, tcdm: int, int8: bool, bias: bool, dims=None, f32=False):
     m, k, n = dims or (int(x) for x in rng.integers(1, 128 // 8 + 1, 3) * 8)
     p = {
         "a": rng.integers(-128, 128, (m, k), dtype=np.int8),
@@ -42,6 +43,12 @@ def _random_job(rng, l3: int, tcdm: int, int8: bool, bias: bool, dims=None):
             "clamp_max": hi,
         }
         q = np.array(quant_words(p["multiplier"], p["shift"]), dtype="<u8")
+        if f32:  # scales mapping typical accumulators into the int8 range
+            std = 128.0 * 128.0 * np.sqrt(k) / 3 + (2**24 if bias else 0)
+            p["scale"] = (rng.uniform(2.0, 200.0, n) / std).astype(np.float32)
+            del p["multiplier"], p["shift"]
+            p["out_zp"], p["clamp_min"], p["clamp_max"] = int(rng.integers(-20, 21)), -128, 127
+            q = np.array(quant_words_f32(p["scale"]), dtype="<u8")
     # L3: operands one after the other, 64-byte aligned; TCDM: A, B, Q, then C and D
     # (int32 D overwrites C in place: each C tile is read before its D tile is written).
     a_sz, b_sz, c_sz, q_sz = m * k, k * n, 4 * m * n, 8 * n
@@ -58,7 +65,7 @@ def _random_job(rng, l3: int, tcdm: int, int8: bool, bias: bool, dims=None):
         "a_zp": p["a_zp"],
         "b_zp": p["b_zp"],
         "has_c": int(bias),
-        "out_int8": int(int8),
+        "out_int8": 2 if (int8 and f32) else int(int8),
         "out_zp": p.get("out_zp", 0),
         "clamp_min": p.get("clamp_min", -128),
         "clamp_max": p.get("clamp_max", 127),
@@ -76,6 +83,9 @@ def _random_job(rng, l3: int, tcdm: int, int8: bool, bias: bool, dims=None):
 
 def _expected(p) -> np.ndarray:
     kw = {"a_zero_point": p["a_zp"], "b_zero_point": p["b_zp"]}
+    if "scale" in p:
+        kw |= {k: p[k] for k in ("scale", "clamp_min", "clamp_max")}
+        kw["out_zero_point"] = p["out_zp"]
     if "multiplier" in p:
         kw |= {k: p[k] for k in ("multiplier", "shift", "clamp_min", "clamp_max")}
         kw["out_zero_point"] = p["out_zp"]
@@ -119,6 +129,20 @@ def test_gemm_from_c_random(new_sim, seed):
     _check(sim, jobs, 100 + seed)
     ids = np.frombuffer(sim.read_symbol("launch_ids"), dtype=np.uint32)[: len(jobs)]
     assert ids.tolist() == [1, 2, 3, 4]
+
+
+def test_gemm_from_c_requant_f32(new_sim):
+    """requant_f32 from C: float32-scaled jobs with and without bias, and fixed-point jobs
+    after them (the field is cleared again)."""
+    seed = 150
+    rng = np.random.default_rng(seed)
+    kinds = [(True, False, True), (True, True, True), (True, False, False), (True, True, True)]
+    jobs = [
+        _random_job(rng, L3_DATA + i * 0x4_0000, TCDM_BASE, int8, bias, f32=f32)
+        for i, (int8, bias, f32) in enumerate(kinds)
+    ]
+    sim = _run(new_sim, jobs, overlap=False)
+    _check(sim, jobs, seed)
 
 
 def test_gemm_config_overlap(new_sim):

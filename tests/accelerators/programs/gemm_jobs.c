@@ -1,6 +1,7 @@
 /* GeMM jobs configured directly from C with the generated driver header (snax_gemm.h).
  *
- * The host fills `jobs` (problem sizes, zero points, requantization, and where each
+ * The host fills `jobs` (problem sizes, zero points, requantization -- out_int8 = 1:
+ * fixed-point multipliers/shifts in Q, 2: float32 scales (requant_f32) --, and where each
  * operand lives in L3 and in the TCDM). For every job the program copies the operands
  * into the TCDM with the DMA, programs the row-major streamer patterns and the datapath
  * fields, launches, and copies D back to L3. With `overlap` set, all operands are loaded
@@ -79,7 +80,8 @@ static void configure(const gemm_job_t *j) {
   snax_gemm_set_b_zp(acc, (uint32_t)j->b_zp);
   snax_gemm_set_c_enable(acc, j->has_c);
   snax_gemm_set_b_transposed(acc, 0);
-  snax_gemm_set_out_int8(acc, j->out_int8);
+  snax_gemm_set_out_int8(acc, j->out_int8 != 0u);
+  snax_gemm_set_requant_f32(acc, j->out_int8 == 2u); /* float32 scales in Q */
   snax_gemm_set_out_zp(acc, (uint32_t)j->out_zp);
   snax_gemm_set_clamp_min(acc, (uint32_t)j->clamp_min);
   snax_gemm_set_clamp_max(acc, (uint32_t)j->clamp_max);
