@@ -7,15 +7,17 @@ copy of the input into the interior (a `memref.subview`):
     %sv = memref.subview %P[offsets] [sizes] [1, ...]
     linalg.generic ins(%X) outs(%sv) { ^bb0(%x, %o): yield %x }  (the copy)
 
+(with operations that do not touch P in between, e.g. the transfer of X from L3)
+
 On statically placed L1 buffers this pass replaces both by DMA transfers:
 
     P viewed as 8-byte words: the core stores the pad value replicated into word 0, the DMA
     copies word 0 to every other word (source stride 0), then one strided DMA transfer
     writes X into the interior (destination strides from the subview's layout)
 
-so the pad value may be any constant (zero or an input zero point). The padded buffer
-must be a whole number of 8-byte words; patterns with more dims than the DMA's loops (after
-dropping unit dims) are left on the core.
+so the pad value may be any constant (zero or an input zero point); bytes past the last
+whole word get the value in element-sized transfers. Patterns with more dims than the
+DMA's loops (after dropping unit dims) are left on the core.
 """
 
 from __future__ import annotations
@@ -149,10 +151,20 @@ def match_pad(copy: linalg.GenericOp) -> Pad | None:
         return None  # dynamic offsets or sizes
     if any(s != 1 for s in sv.static_strides.get_values()):
         return None
+    # The fill: the last operation before the subview that touches the padded buffer
+    # (place-program-io may have put the input's transfer from L3 in between).
     op = sv.prev_op
-    while isinstance(op, arith.ConstantOp):
+    while op is not None and padded not in op.operands:
         op = op.prev_op
     if not isinstance(op, linalg.GenericOp) or list(op.outputs) != [padded]:
+        return None
+    # Nor may anything between the subview and the copy.
+    between = sv.next_op
+    while between is not None and between is not copy:
+        if padded in between.operands or sv.result in between.operands:
+            return None
+        between = between.next_op
+    if between is None:
         return None
     value = _fill_value(op)
     if value is None:
@@ -171,7 +183,7 @@ def _rewrite(pad: Pad, dims: int) -> bool:
     if esize is None:
         return False
     nbytes = prod(t.get_shape()) * esize
-    if nbytes % 8 or alloc.offset.value.data % 8:
+    if nbytes < 8 or alloc.offset.value.data % 8:
         return False
     sv_t = pad.subview.result.type
     assert isinstance(sv_t, MemRefType)
@@ -194,6 +206,7 @@ def _rewrite(pad: Pad, dims: int) -> bool:
     zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
     store = memref.StoreOp.get(word.result, view.result, [zero.result])
     ops: list[Operation] = [view, word, zero, store]
+    tokens = []
     if words > 1:
         bcast = dma.StartOp(
             view.result,
@@ -202,8 +215,25 @@ def _rewrite(pad: Pad, dims: int) -> bool:
             dma.PatternAttr([words], [0]),
             dma.PatternAttr([words], [8]),
         )
+        tokens.append(bcast.token)
+        ops.append(bcast)
+    if nbytes % 8:
+        # The last bytes (fewer than a word): elements of the replicated value.
+        src = arith.ConstantOp(IntegerAttr(TCDM_BASE + alloc.offset.value.data, i32))
+        tail = arith.ConstantOp(IntegerAttr(TCDM_BASE + alloc.offset.value.data + 8 * words, i32))
+        n = (nbytes % 8) // esize
+        bcast = dma.StartOp(
+            src.result,
+            tail.result,
+            esize,
+            dma.PatternAttr([n], [0]),
+            dma.PatternAttr([n], [esize]),
+        )
+        tokens.append(bcast.token)
+        ops += [src, tail, bcast]
+    if tokens:
         # The interior copy must not start before the fill has finished.
-        ops += [bcast, dma.WaitOp([bcast.token])]
+        ops.append(dma.WaitOp(tokens))
     dst = arith.ConstantOp(IntegerAttr(TCDM_BASE + alloc.offset.value.data + offset * esize, i32))
     total = prod(shape) * esize
     copy = dma.StartOp(
