@@ -78,6 +78,7 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
     op_type_rewrite_pattern,
 )
+from xdsl.rewriter import InsertPoint
 from xdsl.utils.exceptions import DiagnosticException
 
 from snaxc.dialects import kernel
@@ -356,8 +357,9 @@ class RequantizeIntegers(_QuantizePattern):
     """`Q(D(x))` -> `kernel.rescale x` (accumulator requantization, int8 -> int8 changes of
     scale, the float round trip of a constant bias), also through a `tensor.collapse_shape`
     or `tensor.expand_shape` between the two (a Flatten): the reshape moves to the integer
-    result. A rescale that maps every value to itself (same scale, zero point and type, as
-    around a max pool that keeps its input's quantization) is dropped."""
+    result. An accumulator's rescale is placed right after the accumulator's producer. A
+    rescale that maps every value to itself (same scale, zero point and type, as around a
+    max pool that keeps its input's quantization) is dropped."""
 
     def rewrite_quantize(self, generic, q, rewriter):
         value, reshape = q.input, None
@@ -406,7 +408,14 @@ class RequantizeIntegers(_QuantizePattern):
             )
             new_ops.append(r)
             result = r.results[0]
-        rewriter.replace(generic, new_ops, [result])
+        anchor = d.input.owner if isinstance(d.input, OpResult) else None
+        if accumulator and isinstance(anchor, Operation) and anchor.parent is generic.parent:
+            # Right after the accumulator's producer (the convolution or matmul), where the
+            # GeMM fusion looks for it: the importer may put other layers in between.
+            rewriter.insert(new_ops, InsertPoint.after(anchor))
+            rewriter.replace(generic, [], [result])
+        else:
+            rewriter.replace(generic, new_ops, [result])
         _erase_if_dead(rewriter, *(x for x in (reshape, d_op) if x))
 
 

@@ -365,3 +365,46 @@ func.func @clip(%x: tensor<8xi8>) -> tensor<8xi8> {
   } -> tensor<8xi8>
   func.return %q : tensor<8xi8>
 }
+
+// (fixed_point_requant_f32.mlir checks the float32 form: the rescale moves up.)
+// CHECK-LABEL: func.func @interleaved(
+// CHECK: kernel.rescale %{{.*}} zp 0 mul 1073741824 shift 38 out_zp -128 clamp -128, 127 : i32 -> i8
+func.func @interleaved(%x: tensor<4x8xi8>, %y: tensor<4x8xi8>) -> (tensor<4x8xi8>, tensor<4x8xi32>) {
+  %s_acc = arith.constant 0.000244140625 : f64
+  %s_out = arith.constant 0.0625 : f32
+  %zp = arith.constant -128.0 : f32
+  %lo = arith.constant -128.0 : f32
+  %hi = arith.constant 127.0 : f32
+  %ei = tensor.empty() : tensor<4x8xi32>
+  %acc = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x8xi8>) outs(%ei : tensor<4x8xi32>) {
+  ^bb0(%in: i8, %out: i32):
+    %w = arith.extsi %in : i8 to i32
+    linalg.yield %w : i32
+  } -> tensor<4x8xi32>
+  %ei2 = tensor.empty() : tensor<4x8xi32>
+  %other = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%y : tensor<4x8xi8>) outs(%ei2 : tensor<4x8xi32>) {
+  ^bb0(%in: i8, %out: i32):
+    %w = arith.extsi %in : i8 to i32
+    linalg.yield %w : i32
+  } -> tensor<4x8xi32>
+  %e0 = tensor.empty() : tensor<4x8xf32>
+  %d = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%acc : tensor<4x8xi32>) outs(%e0 : tensor<4x8xf32>) {
+  ^bb0(%in: i32, %out: f32):
+    %t = arith.truncf %s_acc : f64 to f32
+    %f = arith.sitofp %in : i32 to f32
+    %m = arith.mulf %f, %t : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8xf32>
+  %e1 = tensor.empty() : tensor<4x8xi8>
+  %q = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%d : tensor<4x8xf32>) outs(%e1 : tensor<4x8xi8>) {
+  ^bb0(%in: f32, %out: i8):
+    %0 = arith.divf %in, %s_out : f32
+    %1 = math.roundeven %0 : f32
+    %2 = arith.addf %1, %zp : f32
+    %3 = arith.maximumf %2, %lo : f32
+    %4 = arith.minimumf %3, %hi : f32
+    %5 = arith.fptosi %4 : f32 to i8
+    linalg.yield %5 : i8
+  } -> tensor<4x8xi8>
+  func.return %q, %other : tensor<4x8xi8>, tensor<4x8xi32>
+}

@@ -79,3 +79,17 @@
 // CHECK-LABEL: func.func @shared_dequantize(
 // CHECK-NOT: kernel.rescale
 // CHECK: func.return
+
+// An accumulator's rescale goes right after the accumulator's producer, before the other
+// layer the importer put in between (where the GeMM fusion looks for it).
+// CHECK-LABEL: func.func @interleaved(
+// CHECK:      %[[ACC:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<4x8xi8>) outs(%{{.*}} : tensor<4x8xi32>)
+// CHECK:      linalg.yield
+// CHECK-NEXT: } -> tensor<4x8xi32>
+// CHECK-NEXT: %[[E:.*]] = tensor.empty() : tensor<4x8xi8>
+// CHECK-NEXT: %[[R:.*]] = linalg.generic {{.*}} ins(%[[ACC]] : tensor<4x8xi32>) outs(%[[E]] : tensor<4x8xi8>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: kernel.rescale_f32 %{{.*}} scale 998244352 out_zp -128 clamp -128, 127 : i32 -> i8
+// CHECK:      %[[OTHER:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<4x8xi8>) outs(%{{.*}} : tensor<4x8xi32>)
+// CHECK-NOT:  kernel.rescale
+// CHECK:      func.return %[[R]], %[[OTHER]]
