@@ -640,6 +640,38 @@ def _widen(src: int, dst: int, sb: list[int], ss: list[int], db: list[int], ds: 
     return 1, (sb, ss, db, ds)
 
 
+def _kw_groups(
+    kw: int, src0: int, dst0: int, strides: list[int], ow: int, sw: int
+) -> list[tuple[list[int], int]]:
+    """The kernel columns of one kernel row, grouped so that each group's gather moves the
+    widest elements its alignment allows: with stride 1, columns kw with the same
+    alignment of x + kw (e.g. 0 and 2 on even rows: 2-byte elements) go together, evenly
+    spaced; returns (columns, spacing) per group."""
+
+    def elem(k: int) -> int:
+        if sw != 1:
+            return 1
+        for e in (8, 4, 2):
+            if (src0 + k) % e == 0 and dst0 % e == 0 and ow % e == 0:
+                if all(st % e == 0 for st in strides):
+                    return e
+        return 1
+
+    by_elem: dict[int, list[int]] = {}
+    for k in range(kw):
+        by_elem.setdefault(elem(k), []).append(k)
+    if len(by_elem) == 1:
+        return [(list(range(kw)), 1)]
+    groups: list[tuple[list[int], int]] = []
+    for ks in by_elem.values():
+        steps = {b - a for a, b in zip(ks, ks[1:], strict=False)}
+        if len(steps) <= 1:
+            groups.append((ks, steps.pop() if steps else 1))
+        else:
+            groups += [([k], 1) for k in ks]
+    return sorted(groups)
+
+
 @dataclass
 class _Plan:
     rows: int  # output rows per chunk
@@ -891,16 +923,19 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
         b = o[f"b{j % 2}"]
         toks = []
         for r in range(kh):
-            toks.append(
-                e.copy(
-                    x_addr + r * wd + r0 * sh * wd,
-                    b + r * kw * plan.rs,
-                    [c, kw, rows, ow],
-                    [h * wd, 1, sh * wd, sw],
-                    [c, kw, rows, ow],
-                    [kh * kw * plan.rs, plan.rs, ow, 1],
+            src0 = x_addr + r * wd + r0 * sh * wd
+            dst0 = b + r * kw * plan.rs
+            for group, step in _kw_groups(kw, src0, dst0, [h * wd, sh * wd], ow, sw):
+                toks.append(
+                    e.copy(
+                        src0 + group[0],
+                        dst0 + group[0] * plan.rs,
+                        [c, len(group), rows, ow],
+                        [h * wd, step, sh * wd, sw],
+                        [c, len(group), rows, ow],
+                        [kh * kw * plan.rs, step * plan.rs, ow, 1],
+                    )
                 )
-            )
         return toks
 
     def store(j: int) -> list[SSAValue]:
