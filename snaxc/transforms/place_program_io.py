@@ -240,6 +240,45 @@ def _first_fit(
     return placed, peak
 
 
+def _what(op: Operation) -> str:
+    """A short name for what a top-level operation computes."""
+    if isinstance(op, GenericOp):
+        for o in op.body.block.ops:
+            if o.name.startswith("kernel."):
+                return o.name
+        return "linalg.generic"
+    return op.name
+
+
+def widest_point(
+    top: list[Operation],
+    bufs: list[snax.StaticAllocOp],
+    sizes: list[int],
+    ranges: list[tuple[int, int]],
+    offsets: list[int],
+) -> str:
+    """Where the placement is highest: the operation and the buffers live there (largest
+    first), for the error message."""
+    best, at = -1, 0
+    for i in range(len(top)):
+        end = max(
+            (o + n for o, n, (a, b) in zip(offsets, sizes, ranges, strict=True) if a <= i <= b),
+            default=0,
+        )
+        if end > best:
+            best, at = end, i
+    live = sorted(
+        ((n, b) for b, n, (lo, hi) in zip(bufs, sizes, ranges, strict=True) if lo <= at <= hi),
+        key=lambda t: -t[0],
+    )
+    names = ", ".join(f"{b.result.type} {n} B" for n, b in live[:4])
+    more = f" and {len(live) - 4} more" if len(live) > 4 else ""
+    return (
+        f"at {_what(top[at])} (operation {at} of the program) {sum(n for n, _ in live)} "
+        f"bytes are live: {names}{more}"
+    )
+
+
 def _in_space(t: MemRefType, space: snax.MemorySpaceAttr) -> MemRefType:
     return MemRefType(t.element_type, t.get_shape(), t.layout, space)
 
@@ -413,8 +452,8 @@ class PlaceProgramIo(ModulePass):
         if peak > self.l1_bytes:
             raise DiagnosticException(
                 f"place-program-io: the program's buffers need {peak} bytes of L1 at once, "
-                f"the TCDM has {self.l1_bytes} "
-                "(tiling is not implemented yet)"
+                f"the TCDM has {self.l1_bytes}; "
+                + widest_point(top, l1_bufs, sizes, ranges, offsets)
             )
 
         for a in reversed(args):

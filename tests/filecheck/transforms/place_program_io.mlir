@@ -31,6 +31,7 @@
 // CHECK-NEXT: func.return %[[ZERO]] : i32
 
 // SMALL: place-program-io: the program's buffers need 484 bytes of L1 at once, the TCDM has 256
+// SMALL-SAME: at linalg.generic (operation 10 of the program) 300 bytes are live: memref<100xi8, #snax.memory_space<l1>> 100 B,
 #id = affine_map<(d0) -> (d0)>
 func.func @add(%x: memref<100xi8>, %y: memref<100xi8>, %z: memref<100xi8>) attributes {snaxc.num_inputs = 2 : i64} {
   %tmp = memref.alloc() : memref<100xi8>
