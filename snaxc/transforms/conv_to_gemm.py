@@ -9,7 +9,36 @@ is the matmul Y[F, OH*OW] = W[F, C*KH*KW] @ B[C*KH*KW, OH*OW] with
 
     B[(c, kh, kw), (oh, ow)] = x[0, c, s*oh + kh, s*ow + kw]
 
-W and Y are already these matrices in memory (row-major fchw and nchw): the pass gives
+Pixel-chunked schedule (the default, for accelerators with an 8x8x8 matmul template and
+`row_major_config`): the output pixels are cut into chunks of R whole output rows
+(TN = R*OW columns, padded to a multiple of 8), and per chunk
+
+- the DMA brings B's columns into one of two L1 chunk buffers, either gathered as an
+  im2col block (one 4-D transfer per kernel row, kernel columns grouped by alignment so
+  even offsets move 2-byte elements), or, in *window mode* (C and OW multiples of 8), as
+  the KW shifted input windows S[kw][c][row][ow] = x[c, s*r0 + row, s*ow + kw] of the
+  rows the chunk reads: the GeMM's B streamer then walks K = (kh, kw, c) through them with
+  six loops (channel groups, kw, kh, column groups, rows, row tiles), 3x fewer bytes than
+  the im2col for a 3x3 kernel; the weights are reordered to (kh, kw, c) once;
+- the GeMM computes the chunk into one of two result buffers (int8 when the conv's
+  requantization and ReLU are fused: a Q block of 8 words read with stride 0, or int32),
+  with the conv bias as an F x 8 int32 C block (stride 0 along the columns);
+- the DMA copies the valid columns into the output's column block (row stride OH*OW), so
+  padded columns (125 pixels, a partial last chunk) never reach it;
+- double buffering: the transfer of chunk i+1 runs while the GeMM computes chunk i, the
+  launch of chunk i+1 is configured and queued before the await of chunk i, the copy-out
+  of chunk i overlaps chunk i+1.
+
+R is the largest that fits (chunk buffer at most `B_SLOT_BYTES`) the L1 that no live buffer
+uses while the conv runs (liveness as in `place-program-io`; the int32 accumulator of a
+fused layer is dead and reused), preferring a divisor of OH and room below the current end
+of L1 use; the mode with fewer estimated DMA cycles wins. The output stage is fused when
+the rescale (kernel.rescale or kernel.rescale_f32) is the next user of the accumulator,
+also with other operations between (ResNet's projection shortcut), if its output is free
+from the conv on. The schedule is straight-line (at most `MAX_CHUNKS` chunks).
+
+Otherwise (no such accelerator or no room): the whole-matrix rewrite. W and Y are already
+matrices in memory (row-major fchw and nchw): the pass gives
 them matrix views (`snax.static_alloc` at the same offsets), lets the DMA gather B into a
 new L1 buffer (one 4-D transfer per kernel row kh, 1-byte elements) and replaces the
 convolution by a matmul generic (`kernel.mac` / `kernel.qmac`) that `dispatch-kernels`
@@ -19,14 +48,13 @@ convolution moves to the matmul view, so the accelerator starts from zero.
 Weights that are not an L1 buffer (constants of the program, in the core's private
 memory) are copied to L1 by the core, then by the DMA into the matrix layout. K = C*KH*KW
 that the accelerator's tile does not divide is padded: A's extra columns hold the weights'
-zero point and B's extra rows the input's (both filled by a store and a DMA broadcast), so
-the padded products are zero.
+zero point (and in the whole-matrix rewrite B's extra rows the input's), so the padded
+products are zero.
 
 Padding is not done here: the importer's `tensor.pad` becomes a fill of a padded buffer
 and a copy into its interior (on the DMA, `copies-to-dma`) and the convolution reads
-the padded buffer. Only strides (any), no dilation; the pass runs only when the cluster
-has an accelerator that lists `matmul` (resp. `quantized_matmul`) with a tile that
-divides F and OH*OW; otherwise the convolution stays and runs on the core.
+the padded buffer. Only strides (any), no dilation; otherwise the convolution stays and
+runs on the core.
 """
 
 from __future__ import annotations
@@ -640,6 +668,17 @@ def _widen(src: int, dst: int, sb: list[int], ss: list[int], db: list[int], ds: 
     return 1, (sb, ss, db, ds)
 
 
+def _kw_elem(k: int, src0: int, dst0: int, strides: list[int], ow: int, sw: int) -> int:
+    """The widest element a gather of kernel column `k` can move (see `_kw_groups`)."""
+    if sw != 1:
+        return 1
+    for e in (8, 4, 2):
+        if (src0 + k) % e == 0 and dst0 % e == 0 and ow % e == 0:
+            if all(st % e == 0 for st in strides):
+                return e
+    return 1
+
+
 def _kw_groups(
     kw: int, src0: int, dst0: int, strides: list[int], ow: int, sw: int
 ) -> list[tuple[list[int], int]]:
@@ -648,18 +687,9 @@ def _kw_groups(
     alignment of x + kw (e.g. 0 and 2 on even rows: 2-byte elements) go together, evenly
     spaced; returns (columns, spacing) per group."""
 
-    def elem(k: int) -> int:
-        if sw != 1:
-            return 1
-        for e in (8, 4, 2):
-            if (src0 + k) % e == 0 and dst0 % e == 0 and ow % e == 0:
-                if all(st % e == 0 for st in strides):
-                    return e
-        return 1
-
     by_elem: dict[int, list[int]] = {}
     for k in range(kw):
-        by_elem.setdefault(elem(k), []).append(k)
+        by_elem.setdefault(_kw_elem(k, src0, dst0, strides, ow, sw), []).append(k)
     if len(by_elem) == 1:
         return [(list(range(kw)), 1)]
     groups: list[tuple[list[int], int]] = []
@@ -672,14 +702,78 @@ def _kw_groups(
     return sorted(groups)
 
 
+def _choose_plan(window, xs, ks, os_, ss, kp, mp, out_bytes, fixed, gaps) -> _Plan | None:
+    """Output rows per chunk: as many as the buffers allow (an im2col chunk or, in window
+    mode, the input windows, at most `B_SLOT_BYTES`), preferring a divisor of OH."""
+    c, _, _ = xs
+    kh, kw = ks
+    oh, ow = os_
+    sh, _ = ss
+    fits = []
+    for rows in range(oh, 0, -1):
+        tn = rows * ow
+        tnp = _ceil(tn, 8)
+        if window:
+            rs = _odd_words((sh * (rows - 1) + kh) * ow)
+            b_bytes = kw * c * rs
+        else:
+            rs = _odd_words(tnp)
+            b_bytes = kp * rs
+        ds = _odd_words(out_bytes * tnp)
+        if b_bytes > B_SLOT_BYTES and rows > 1:
+            continue
+        if -(-oh // rows) > MAX_CHUNKS:
+            break
+        sizes = dict(fixed, b0=b_bytes, d0=mp * ds)
+        if rows < oh:  # two chunks or more: double buffers
+            sizes |= {"b1": b_bytes, "d1": mp * ds}
+        names = [k_ for k_, v in sizes.items() if v]
+        offs = _place(gaps, [sizes[k_] for k_ in names])
+        if offs is None:
+            continue
+        fits.append(_Plan(rows, tn, tnp, rs, ds, dict(zip(names, offs, strict=True)), window))
+    if not fits:
+        return None
+    best = fits[0]
+    for p in fits:
+        if oh % p.rows == 0 and 2 * p.rows >= best.rows:
+            return p
+    return best
+
+
+def _gather_cycles(plan, x_addr, xs, ks, os_, ss, kp) -> float:
+    """DMA cycles of a plan's gathers (one element per cycle, elements as wide as the
+    alignment allows)."""
+    c, h, wd = xs
+    kh, kw = ks
+    oh, ow = os_
+    sh, sw = ss
+    total = 0.0
+    for r0 in range(0, oh, plan.rows):
+        rows = min(plan.rows, oh - r0)
+        if plan.window:
+            hs = sh * (rows - 1) + kh
+            src0 = x_addr + sh * r0 * wd
+            for k in range(kw):
+                total += c * hs * ow / _kw_elem(k, src0, 0, [h * wd, wd], ow, sw)
+        else:
+            for r in range(kh):
+                src0 = x_addr + r * wd + r0 * sh * wd
+                for k in range(kw):
+                    total += c * rows * ow / _kw_elem(k, src0, 0, [h * wd, sh * wd], ow, sw)
+    return total
+
+
 @dataclass
 class _Plan:
     rows: int  # output rows per chunk
     tn: int  # pixels per full chunk (rows * OW)
     tnp: int  # padded to the tile
-    rs: int  # B chunk row stride
+    rs: int  # B chunk row stride (window: channel stride)
     ds: int  # D chunk row stride
     offsets: dict[str, int]
+    window: bool = False
+    cost: float = 0.0
 
 
 class _Chunked:
@@ -832,48 +926,48 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
     m, k, n = f, c * kh * kw, oh * ow
     mp, kp = _ceil(m, 8), _ceil(k, 8)
     w_alloc = row_major_l1_alloc(conv.w)
-    a_copy = w_alloc is None or k % 8 != 0 or m % 8 != 0
-    ap = _odd_words(kp) if a_copy else k
     last = stage.ops[-1] if stage else g
     exclude = {y} if stage is not None else set()
     gaps = free_l1(fn, init, last, exclude, cfg.tcdm_bytes, _WRITTEN)
-    fixed = {"a": mp * ap if a_copy else 0, "q": 64 if stage else 0, "c": 32 * mp if bias else 0}
-    if w_alloc is None:
-        fixed["w"] = m * k
     out_bytes = 1 if stage else 4
-    plan = None
-    # Output rows per chunk: as many as the buffers allow, preferring a divisor of OH.
-    fits = []
-    for rows in range(oh, 0, -1):
-        tn = rows * ow
-        tnp = _ceil(tn, 8)
-        rs = _odd_words(tnp)
-        ds = _odd_words(out_bytes * tnp)
-        if kp * rs > B_SLOT_BYTES and rows > 1:
-            continue
-        if -(-oh // rows) > MAX_CHUNKS:
-            break
-        sizes = dict(fixed, b0=kp * rs, d0=mp * ds)
-        if rows < oh:  # two chunks or more: double buffers
-            sizes |= {"b1": kp * rs, "d1": mp * ds}
-        names = [k_ for k_, v in sizes.items() if v]
-        offs = _place(gaps, [sizes[k_] for k_ in names])
-        if offs is None:
-            continue
-        fits.append(_Plan(rows, tn, tnp, rs, ds, dict(zip(names, offs, strict=True))))
-    if not fits:
+    x_addr = TCDM_BASE + row_major_l1_alloc(conv.x).offset.value.data  # type: ignore[union-attr]
+    # Window mode (see the module docstring) when the channels fill the GeMM's K beats and
+    # output rows its column tiles, and the B streamer has the six loops it needs.
+    windowed = [False]
+    if c % 8 == 0 and ow % 8 == 0 and desc.streamer("b").temporal_dims >= 6:
+        windowed.append(True)
+
+    def _plans(windowed: list[bool], gaps: list[tuple[int, int]]):
+        plans = []
+        for window in windowed:
+            a_copy = window or w_alloc is None or k % 8 != 0 or m % 8 != 0
+            ap = _odd_words(kp) if a_copy else k
+            fixed = {"a": mp * ap if a_copy else 0, "q": 64 if stage else 0}
+            fixed |= {"c": 32 * mp if bias else 0, "w": m * k if w_alloc is None else 0}
+            p = _choose_plan(
+                window, (c, h, wd), (kh, kw), (oh, ow), (sh, sw), kp, mp, out_bytes, fixed, gaps
+            )
+            if p is not None:
+                # DMA cycles: the gathers (1 element per cycle) and A's reordering copy.
+                p.cost = _gather_cycles(p, x_addr, (c, h, wd), (kh, kw), (oh, ow), (sh, sw), kp)
+                p.cost += m * k if window else 0
+                plans.append((p, a_copy, ap))
+        return plans
+
+    # Below the current end of L1 use if possible: the passes after this one place their
+    # buffers after that end.
+    limit = l1_end(fn)
+    low = [(a, min(b, limit)) for a, b in gaps if a < limit]
+    plans = _plans(windowed, low) or _plans(windowed, gaps)
+    if not plans:
         return None
-    best = fits[0]
-    for p in fits:
-        if oh % p.rows == 0 and 2 * p.rows >= best.rows:
-            plan = p
-            break
-    plan = plan or best
+    plan, a_copy, ap = min(plans, key=lambda t: t[0].cost)
     e = _Chunked(g, conv, cfg)
     o = {k_: TCDM_BASE + v for k_, v in plan.offsets.items()}
+    b_bytes = kw * c * plan.rs if plan.window else kp * plan.rs
     for k_, v in plan.offsets.items():
         nbytes = {"a": mp * ap, "q": 64, "c": 32 * mp, "w": m * k}.get(k_)
-        nbytes = nbytes or (kp * plan.rs if k_.startswith("b") else mp * plan.ds)
+        nbytes = nbytes or (b_bytes if k_.startswith("b") else mp * plan.ds)
         e.insert(snax.StaticAllocOp(v, MemRefType(i8, [nbytes], memory_space=snax.L1)))
     tokens: list[SSAValue] = []
     # A: the weights as an M x K matrix, copied (padded) when needed.
@@ -894,7 +988,20 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
             tokens.append(e.copy(o["a"], o["a"], [mp, kp], [0, 0], [mp, kp], [ap, 1], False))
             e.wait(tokens)
             tokens = []
-        tokens.append(e.copy(w_addr, o["a"], [m, k], [k, 1], [m, k], [ap, 1]))
+        if plan.window:
+            # K ordered (kh, kw, c): A[f, (kh*KW + kw)*C + c] = w[f, c, kh, kw].
+            tokens.append(
+                e.copy(
+                    w_addr,
+                    o["a"],
+                    [m, kh, kw, c],
+                    [k, kw, 1, kh * kw],
+                    [m, kh, kw, c],
+                    [ap, kw * c, c, 1],
+                )
+            )
+        else:
+            tokens.append(e.copy(w_addr, o["a"], [m, k], [k, 1], [m, k], [ap, 1]))
         a_addr = o["a"]
     else:
         assert w_alloc is not None
@@ -907,7 +1014,6 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
         tokens += e.store64(plan.offsets["q"], q_word, 8)
     e.wait(tokens)
 
-    x_addr = TCDM_BASE + row_major_l1_alloc(conv.x).offset.value.data  # type: ignore[union-attr]
     out = stage.out if stage else y
     out_addr = TCDM_BASE + row_major_l1_alloc(out).offset.value.data  # type: ignore[union-attr]
     chunks = -(-oh // plan.rows)
@@ -922,6 +1028,23 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
         r0, rows, _ = pixels(j)
         b = o[f"b{j % 2}"]
         toks = []
+        if plan.window:
+            # The KW shifted (and strided) windows of the input rows this chunk reads:
+            # S[kw][c][i][ow] = x[c, sh*r0 + i, sw*ow + kw], channel stride plan.rs.
+            hs = sh * (rows - 1) + kh
+            src0 = x_addr + sh * r0 * wd
+            for group, step in _kw_groups(kw, src0, b, [h * wd, wd], ow, sw):
+                toks.append(
+                    e.copy(
+                        src0 + group[0],
+                        b + group[0] * c * plan.rs,
+                        [len(group), c, hs, ow],
+                        [step, h * wd, wd, sw],
+                        [len(group), c, hs, ow],
+                        [step * c * plan.rs, plan.rs, ow, 1],
+                    )
+                )
+            return toks
         for r in range(kh):
             src0 = x_addr + r * wd + r0 * sh * wd
             dst0 = b + r * kw * plan.rs
@@ -971,7 +1094,13 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
             mp, kp, tnp, a=a_addr, b=b, d=d, a_zp=zw, b_zp=zx, **kwargs
         )
         values |= desc.pattern("a", a_addr, [(kt, 8), (nt, 0), (mt, 8 * ap)], [ap])
-        values |= desc.pattern("b", b, [(kt, 8 * plan.rs), (nt, 8), (mt, 0)], [plan.rs])
+        if plan.window:
+            rows = tn // ow
+            loops = [(c // 8, 8 * plan.rs), (kw, c * plan.rs), (kh, ow)]
+            loops += [(ow // 8, 8), (rows, sh * ow), (mt, 0)]
+            values |= desc.pattern("b", b, loops, [plan.rs])
+        else:
+            values |= desc.pattern("b", b, [(kt, 8 * plan.rs), (nt, 8), (mt, 0)], [plan.rs])
         if bias is not None:
             values |= desc.pattern("c", o["c"], [(4, 8), (nt, 0), (mt, 256)], [32])
         if stage is not None:
