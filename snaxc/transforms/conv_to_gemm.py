@@ -15,11 +15,12 @@ Pixel-chunked schedule (the default, for accelerators with an 8x8x8 matmul templ
 
 - the DMA brings B's columns into one of two L1 chunk buffers, either gathered as an
   im2col block (one 4-D transfer per kernel row, kernel columns grouped by alignment so
-  even offsets move 2-byte elements), or, in *window mode* (C and OW multiples of 8), as
-  the KW shifted input windows S[kw][c][row][ow] = x[c, s*r0 + row, s*ow + kw] of the
-  rows the chunk reads: the GeMM's B streamer then walks K = (kh, kw, c) through them with
-  six loops (channel groups, kw, kh, column groups, rows, row tiles), 3x fewer bytes than
-  the im2col for a 3x3 kernel; the weights are reordered to (kh, kw, c) once;
+  even offsets move 2-byte elements), or, in *window mode* (C a multiple of 8), as the KW
+  shifted input windows S[kw][c][row][ow] = x[c, s*r0 + row, s*ow + kw] of the rows the
+  chunk reads (rows padded to OWp, a multiple of 8: the GeMM computes OWp columns per
+  output row, the copy-out keeps OW): the GeMM's B streamer then walks K = (kh, kw, c)
+  through them with six loops (channel groups, kw, kh, column groups, rows, row tiles),
+  3x fewer bytes than the im2col for a 3x3 kernel; the weights are reordered once;
 - the GeMM computes the chunk into one of two result buffers (int8 when the conv's
   requantization and ReLU are fused: a Q block of 8 words read with stride 0, or int32),
   with the conv bias as an F x 8 int32 C block (stride 0 along the columns);
@@ -710,11 +711,15 @@ def _choose_plan(window, xs, ks, os_, ss, kp, mp, out_bytes, fixed, gaps) -> _Pl
     oh, ow = os_
     sh, _ = ss
     fits = []
+    owp = _ceil(ow, 8)
     for rows in range(oh, 0, -1):
         tn = rows * ow
         tnp = _ceil(tn, 8)
         if window:
-            rs = _odd_words((sh * (rows - 1) + kh) * ow)
+            # Window rows padded to whole column tiles: the GeMM computes OWp columns per
+            # output row (the extra ones are not copied out).
+            tnp = rows * owp
+            rs = _odd_words((sh * (rows - 1) + kh) * owp)
             b_bytes = kw * c * rs
         else:
             rs = _odd_words(tnp)
@@ -934,7 +939,7 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
     # Window mode (see the module docstring) when the channels fill the GeMM's K beats and
     # output rows its column tiles, and the B streamer has the six loops it needs.
     windowed = [False]
-    if c % 8 == 0 and ow % 8 == 0 and desc.streamer("b").temporal_dims >= 6:
+    if c % 8 == 0 and desc.streamer("b").temporal_dims >= 6:
         windowed.append(True)
 
     def _plans(windowed: list[bool], gaps: list[tuple[int, int]]):
@@ -1018,6 +1023,7 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
     out_addr = TCDM_BASE + row_major_l1_alloc(out).offset.value.data  # type: ignore[union-attr]
     chunks = -(-oh // plan.rows)
     kt = kp // 8
+    owp = _ceil(ow, 8) if plan.window else ow
 
     def pixels(j: int) -> tuple[int, int, int]:
         r0 = j * plan.rows
@@ -1041,7 +1047,7 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
                         [len(group), c, hs, ow],
                         [step, h * wd, wd, sw],
                         [len(group), c, hs, ow],
-                        [step * c * plan.rs, plan.rs, ow, 1],
+                        [step * c * plan.rs, plan.rs, owp, 1],
                     )
                 )
             return toks
@@ -1062,9 +1068,20 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
         return toks
 
     def store(j: int) -> list[SSAValue]:
-        _, _, tn = pixels(j)
+        _, rows, tn = pixels(j)
         n0 = j * plan.tn
         src = o[f"d{j % 2}"]
+        if owp != ow:  # window mode: OWp computed columns per output row, OW valid
+            return [
+                e.copy(
+                    src,
+                    out_addr + out_bytes * n0,
+                    [m, rows, out_bytes * ow],
+                    [plan.ds, out_bytes * owp, 1],
+                    [m, rows, out_bytes * ow],
+                    [out_bytes * n, out_bytes * ow, 1],
+                )
+            ]
         return [
             e.copy(
                 src,
@@ -1077,8 +1094,8 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
         ]
 
     def setup(j: int) -> None:
-        _, _, tn = pixels(j)
-        tnp = _ceil(tn, 8)
+        _, rows, tn = pixels(j)
+        tnp = rows * owp if plan.window else _ceil(tn, 8)
         mt, nt = mp // 8, tnp // 8
         b, d = o[f"b{j % 2}"], o[f"d{j % 2}"]
         kwargs: dict[str, int | None] = {"c": o["c"] if bias is not None else None}
@@ -1095,9 +1112,8 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
         )
         values |= desc.pattern("a", a_addr, [(kt, 8), (nt, 0), (mt, 8 * ap)], [ap])
         if plan.window:
-            rows = tn // ow
-            loops = [(c // 8, 8 * plan.rs), (kw, c * plan.rs), (kh, ow)]
-            loops += [(ow // 8, 8), (rows, sh * ow), (mt, 0)]
+            loops = [(c // 8, 8 * plan.rs), (kw, c * plan.rs), (kh, owp)]
+            loops += [(owp // 8, 8), (rows, sh * owp), (mt, 0)]
             values |= desc.pattern("b", b, loops, [plan.rs])
         else:
             values |= desc.pattern("b", b, [(kt, 8 * plan.rs), (nt, 8), (mt, 0)], [plan.rs])

@@ -236,6 +236,9 @@ def conv_reference_k(x, w, stride, x_zp):
         (16, 32, 32, 32, 1, 1, 2),
         # DS-CNN's first layer: K = 40, 25 x 5 outputs, stride 2
         (1, 58, 13, 64, 10, 4, 2),
+        # 8 channels, 3x3 on 25 x 5 outputs (a slice of DS-CNN's depthwise layers):
+        # window mode with output rows padded from 5 to 8 columns
+        (8, 27, 7, 8, 3, 3, 1),
     ],
 )
 def test_chunked_conv_layer_on_gemm(c, h, w, f, kh, kw, stride, tmp_path, acc_cfg, acc_model):

@@ -24,7 +24,7 @@ MAX_CYCLES = {
     "mlp": 1_000_000,
     "cnn": 3_000_000,
     "resnet8": 3_000_000,
-    "dscnn": 1_500_000,
+    "dscnn": 1_000_000,
     "residual_clip": 500_000,
 }
 """Cycle budgets per inference (the simulator runs ~0.3-1 M cycles/s)."""
