@@ -212,7 +212,7 @@ def passes(
         AccfgDedup(),
         *([AccfgOverlap()] if options.config_overlap else []),
         _RecordCounters(cfg),
-        CopiesToDma(),
+        CopiesToDma(dims=cfg.dma.dims, tcdm_bytes=cfg.tcdm_bytes),
         KernelToArith(),
         LowerAccfg(),
         LowerDma(dims=cfg.dma.dims),

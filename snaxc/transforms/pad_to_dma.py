@@ -126,6 +126,47 @@ def _word(value: int, esize: int) -> int:
     return w - (1 << 64) if w >> 63 else w
 
 
+def fill_ops(offset: int, nbytes: int, word: int, esize: int, t: MemRefType) -> list[Operation]:
+    """Fill `nbytes` (>= 8) of L1 at `offset` (8-byte aligned) with the 64-bit `word` (a
+    value of `esize` bytes replicated): the core stores it into the first word, the DMA
+    copies that word into the others (source stride 0) and the value into the bytes past
+    the last whole word; then waits."""
+    words = nbytes // 8
+    view = snax.StaticAllocOp(offset, MemRefType(i64, [words], memory_space=t.memory_space))
+    w = arith.ConstantOp(IntegerAttr(word, i64))
+    zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
+    store = memref.StoreOp.get(w.result, view.result, [zero.result])
+    ops: list[Operation] = [view, w, zero, store]
+    tokens = []
+    if words > 1:
+        bcast = dma.StartOp(
+            view.result,
+            view.result,
+            8,
+            dma.PatternAttr([words], [0]),
+            dma.PatternAttr([words], [8]),
+        )
+        tokens.append(bcast.token)
+        ops.append(bcast)
+    if nbytes % 8:
+        # The last bytes (fewer than a word): elements of the replicated value.
+        src = arith.ConstantOp(IntegerAttr(TCDM_BASE + offset, i32))
+        tail = arith.ConstantOp(IntegerAttr(TCDM_BASE + offset + 8 * words, i32))
+        n = (nbytes % 8) // esize
+        bcast = dma.StartOp(
+            src.result,
+            tail.result,
+            esize,
+            dma.PatternAttr([n], [0]),
+            dma.PatternAttr([n], [esize]),
+        )
+        tokens.append(bcast.token)
+        ops += [src, tail, bcast]
+    if tokens:
+        ops.append(dma.WaitOp(tokens))
+    return ops
+
+
 @dataclass
 class Pad:
     fill: linalg.GenericOp
@@ -198,42 +239,8 @@ def _rewrite(pad: Pad, dims: int) -> bool:
     db, ds = _merge(*_simplify(shape, [s * esize for s in strides]))  # type: ignore[operator]
     if len(db) > dims:
         return False
-    words = nbytes // 8
-    view = snax.StaticAllocOp(
-        alloc.offset.value.data, MemRefType(i64, [words], memory_space=t.memory_space)
-    )
-    word = arith.ConstantOp(IntegerAttr(_word(pad.value, esize), i64))
-    zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
-    store = memref.StoreOp.get(word.result, view.result, [zero.result])
-    ops: list[Operation] = [view, word, zero, store]
-    tokens = []
-    if words > 1:
-        bcast = dma.StartOp(
-            view.result,
-            view.result,
-            8,
-            dma.PatternAttr([words], [0]),
-            dma.PatternAttr([words], [8]),
-        )
-        tokens.append(bcast.token)
-        ops.append(bcast)
-    if nbytes % 8:
-        # The last bytes (fewer than a word): elements of the replicated value.
-        src = arith.ConstantOp(IntegerAttr(TCDM_BASE + alloc.offset.value.data, i32))
-        tail = arith.ConstantOp(IntegerAttr(TCDM_BASE + alloc.offset.value.data + 8 * words, i32))
-        n = (nbytes % 8) // esize
-        bcast = dma.StartOp(
-            src.result,
-            tail.result,
-            esize,
-            dma.PatternAttr([n], [0]),
-            dma.PatternAttr([n], [esize]),
-        )
-        tokens.append(bcast.token)
-        ops += [src, tail, bcast]
-    if tokens:
-        # The interior copy must not start before the fill has finished.
-        ops.append(dma.WaitOp(tokens))
+    # The interior copy must not start before the fill has finished.
+    ops = fill_ops(alloc.offset.value.data, nbytes, _word(pad.value, esize), esize, t)
     dst = arith.ConstantOp(IntegerAttr(TCDM_BASE + alloc.offset.value.data + offset * esize, i32))
     total = prod(shape) * esize
     copy = dma.StartOp(

@@ -17,18 +17,23 @@ of X, Y and R are contiguous: views at offsets), each with a block weight
     Wg[f, c, kh, kw] = W[kh, kw, 8g + f]   if f == c,   zw otherwise
 
 so the off-diagonal products (x - zx) * (zw - zw) vanish and each slice computes exactly
-its 8 depthwise channels. Per slice, in order: the core and the DMA fill Wg with zw (one
-store, one broadcast), the DMA writes the 8 diagonals from W (one 3-D transfer), then the
-slice's bias broadcast (or zero fill), the dense convolution (`conv_2d_nchw_fchw(_q)`
+its 8 depthwise channels. In order: the DMA copies X (unchanged, NCHW) to where the NHWC
+copy was (X's own bytes may hold the weights loaded after the transpose); the core and the
+DMA fill the block weights (C/8 * 64*KH*KW bytes, after every L1 buffer) with zw (one
+store, one broadcast) and the DMA writes the diagonals from W (one 4-D transfer); then per
+slice its bias broadcast (or zero fill), the dense convolution (`conv_2d_nchw_fchw(_q)`
 form) and the slice of every elementwise generic that followed on Y. `conv-to-gemm` (which
 runs next) lowers each slice like any convolution (K = 8*KH*KW: 8x the useful MACs, but
-on the GeMM instead of the core); the transposes disappear.
+on the GeMM instead of the core, with the requantization fused); the transposes go.
+
+Liveness as `place-program-io` computes it (and later passes use to place their buffers)
+follows the uses of a buffer value, and a slice's view is used only by its own slice: one
+byte DMA transfers through whole-buffer views before the first and after the last slice
+keep X's copy, W, the bias, Y and the outputs in use across all slices.
 
 The pass rewrites a depthwise convolution only when C is a multiple of 8, the buffers are
 statically placed L1 buffers that do not overlap, and `conv-to-gemm` lowers a slice of
 this shape (it is asked on a one-slice trial function); otherwise it stays on the core.
-The block weights (C/8 * 64*KH*KW bytes) go where the NHWC input copy was, when it is
-large enough, else after every L1 buffer of the function.
 """
 
 from __future__ import annotations
@@ -391,12 +396,12 @@ def block_weights(dw: Depthwise, w_offset: int, groups: int, dims: int) -> list[
     for g0, n in per_transfer:
         src = arith.ConstantOp(IntegerAttr(TCDM_BASE + _offset(dw.w) + GROUP * g0 * sc, i32))
         dst = arith.ConstantOp(IntegerAttr(TCDM_BASE + w_offset + g0 * block, i32))
+        sb, ss = [n, GROUP, kh, kw], [GROUP * sc, sc, skh, skw]
+        db, ds = [n, GROUP, kh, kw], [block, (GROUP + 1) * kk, kw, 1]
+        if n == 1:
+            sb, ss, db, ds = sb[1:], ss[1:], db[1:], ds[1:]
         diag = dma.StartOp(
-            src.result,
-            dst.result,
-            1,
-            dma.PatternAttr([n, GROUP, kh, kw], [GROUP * sc, sc, skh, skw]),
-            dma.PatternAttr([n, GROUP, kh, kw], [block, (GROUP + 1) * kk, kw, 1]),
+            src.result, dst.result, 1, dma.PatternAttr(sb, ss), dma.PatternAttr(db, ds)
         )
         ops += [src, dst, diag]
         tokens.append(diag.token)
