@@ -247,7 +247,6 @@ class _Padder:
 
     cfg: ClusterConfig
     next_offset: int
-    shapes: dict[int, int]  # original extent -> padded extent, by dimension role
     before: list[Operation] = field(default_factory=list)
     tokens: list[SSAValue] = field(default_factory=list)
     after: list[Operation] = field(default_factory=list)
@@ -346,7 +345,7 @@ def _rewrite(mm: Matmul, cfg: ClusterConfig, tile: tuple[int, int, int]) -> bool
     mp, kp, np_ = _ceil(m, tm), _ceil(k, tk), _ceil(n, tn)
     init, post = _chain(mm)
     chain_ops: list[linalg.GenericOp] = ([init] if init else []) + [g] + post
-    p = _Padder(cfg, l1_end(fn), {})
+    p = _Padder(cfg, l1_end(fn))
     a, b = g.inputs[0], g.inputs[1]
     (d,) = g.outputs
     at = a.type

@@ -136,6 +136,7 @@ class Depthwise:
     bias: SSAValue | None
     stride: tuple[int, int]
     w_strides: tuple[int, int, int]  # element strides of c, kh, kw in w
+    w_dims: tuple[int, int]  # positions of kh and kw in w's shape
     zps: tuple[int, int] | None  # (x, w) zero points
     nhwc_bytes: tuple[int, int]  # offset and size of the NHWC input copy
 
@@ -180,6 +181,7 @@ def match_depthwise(g: linalg.GenericOp) -> Depthwise | None:
     row_major = [shape[1] * shape[2], shape[2], 1]
     by_dim = {d: row_major[i] for i, d in enumerate(dims)}
     w_strides = (by_dim[3], by_dim[4], by_dim[5])
+    w_dims = (dims.index(4), dims.index(5))
     zps = None
     if quantized:
         assert isinstance(k_op, kernel.QMacOp)
@@ -276,6 +278,7 @@ def match_depthwise(g: linalg.GenericOp) -> Depthwise | None:
         bias,
         (sh, sw),
         w_strides,
+        w_dims,
         zps,
         (xt_alloc.offset.value.data, buffer_bytes(xt.type)),  # type: ignore[arg-type]
     )
@@ -456,10 +459,7 @@ def slice_ops(dw: Depthwise, g: int, w_offset: int, x_offset: int) -> list[Opera
 
 def _kernel_dims(dw: Depthwise) -> tuple[int, int]:
     """The positions of kh and kw in the weights' shape."""
-    sc, skh, skw = dw.w_strides
-    order = sorted([(sc, "c"), (skh, "kh"), (skw, "kw")], reverse=True)
-    pos = {name: i for i, (_, name) in enumerate(order)}
-    return pos["kh"], pos["kw"]
+    return dw.w_dims
 
 
 def _lowered_by_conv_to_gemm(ops: list[Operation], cfg: ClusterConfig) -> bool:
