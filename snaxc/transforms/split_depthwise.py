@@ -31,9 +31,11 @@ follows the uses of a buffer value, and a slice's view is used only by its own s
 byte DMA transfers through whole-buffer views before the first and after the last slice
 keep X's copy, W, the bias, Y and the outputs in use across all slices.
 
-The pass rewrites a depthwise convolution only when C is a multiple of 8, the buffers are
-statically placed L1 buffers that do not overlap, and `conv-to-gemm` lowers a slice of
-this shape (it is asked on a one-slice trial function); otherwise it stays on the core.
+When C is not a multiple of 8, the last slice has the C mod 8 remaining channels (its
+block weight is that many channels square). The pass rewrites a depthwise convolution
+only when its buffers are statically placed L1 buffers that do not overlap and
+`conv-to-gemm` lowers a slice of this shape (it is asked on a one-slice trial function);
+otherwise it stays on the core.
 """
 
 from __future__ import annotations
@@ -374,14 +376,25 @@ def _copy_generic(src: SSAValue, dst: SSAValue, src_map: AffineMap) -> linalg.Ge
     )
 
 
-def block_weights(dw: Depthwise, w_offset: int, groups: int, dims: int) -> list[Operation]:
-    """Fill `groups` block weights at `w_offset` (8*8*KH*KW bytes each): zw everywhere (a
-    store and a DMA broadcast), then the 8 diagonals of each (one DMA transfer for all
-    blocks when the DMA has 4 loops, else one per block)."""
+def _slices(c: int) -> list[int]:
+    """Channels per slice: 8 each, the last one the rest."""
+    return [min(GROUP, c - c0) for c0 in range(0, c, GROUP)]
+
+
+def block_bytes(n: int, kk: int) -> int:
+    """Bytes of the block weight of a slice of `n` channels."""
+    return n * n * kk
+
+
+def block_weights(dw: Depthwise, w_offset: int, slices: list[int], dims: int) -> list[Operation]:
+    """Fill the block weights of `slices` (channel counts) at `w_offset`, one after the
+    other: zw everywhere (a store and a DMA broadcast), then the diagonals from W (one DMA
+    transfer for all full slices when the DMA has 4 loops, else one per slice; one for a
+    last, partial slice)."""
     kh, kw = (_shape(dw.w)[i] for i in _kernel_dims(dw))
     kk = kh * kw
     zw = dw.zps[1] if dw.zps is not None else 0
-    words = groups * GROUP * GROUP * kk // 8
+    words = -(-sum(block_bytes(n, kk) for n in slices) // 8)
     wv = _view(w_offset, i64, [words])
     word = arith.ConstantOp(IntegerAttr(_splat8(zw), i64))
     zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
@@ -393,15 +406,18 @@ def block_weights(dw: Depthwise, w_offset: int, groups: int, dims: int) -> list[
         )
         ops += [fill, dma.WaitOp([fill.token])]
     sc, skh, skw = dw.w_strides
-    block = GROUP * GROUP * kk
-    per_transfer = [(0, groups)] if dims >= 4 else [(g, 1) for g in range(groups)]
+    block = block_bytes(GROUP, kk)
+    full = sum(1 for n in slices if n == GROUP)
+    transfers = [(0, full, GROUP)] if dims >= 4 and full else [(g, 1, GROUP) for g in range(full)]
+    if full < len(slices):
+        transfers.append((full, 1, slices[-1]))
     tokens = []
-    for g0, n in per_transfer:
+    for g0, count, n in transfers:
         src = arith.ConstantOp(IntegerAttr(TCDM_BASE + _offset(dw.w) + GROUP * g0 * sc, i32))
         dst = arith.ConstantOp(IntegerAttr(TCDM_BASE + w_offset + g0 * block, i32))
-        sb, ss = [n, GROUP, kh, kw], [GROUP * sc, sc, skh, skw]
-        db, ds = [n, GROUP, kh, kw], [block, (GROUP + 1) * kk, kw, 1]
-        if n == 1:
+        sb, ss = [count, n, kh, kw], [GROUP * sc, sc, skh, skw]
+        db, ds = [count, n, kh, kw], [block, (n + 1) * kk, kw, 1]
+        if count == 1:
             sb, ss, db, ds = sb[1:], ss[1:], db[1:], ds[1:]
         diag = dma.StartOp(
             src.result, dst.result, 1, dma.PatternAttr(sb, ss), dma.PatternAttr(db, ds)
@@ -412,10 +428,12 @@ def block_weights(dw: Depthwise, w_offset: int, groups: int, dims: int) -> list[
     return ops
 
 
-def slice_ops(dw: Depthwise, g: int, w_offset: int, x_offset: int) -> list[Operation]:
-    """The self-contained operations of channel slice `g` (its block weight at `w_offset`
-    is filled): initialisation, dense convolution and the slices of the elementwise
-    generics after it."""
+def slice_ops(
+    dw: Depthwise, g: int, w_offset: int, x_offset: int, n: int = GROUP
+) -> list[Operation]:
+    """The self-contained operations of channel slice `g` of `n` channels (its block
+    weight at `w_offset` is filled): initialisation, dense convolution and the slices of
+    the elementwise generics after it."""
     kh, kw = (_shape(dw.w)[i] for i in _kernel_dims(dw))
     c0 = GROUP * g
     ops: list[Operation] = []
@@ -430,16 +448,16 @@ def slice_ops(dw: Depthwise, g: int, w_offset: int, x_offset: int) -> list[Opera
             esize = t.element_type.width.data // 8
             per_channel = esize * _shape(v)[2] * _shape(v)[3]
             base = x_offset if v is dw.x else _offset(v)
-            op = _view(base + c0 * per_channel, t.element_type, [1, GROUP, *_shape(v)[2:]])
+            op = _view(base + c0 * per_channel, t.element_type, [1, n, *_shape(v)[2:]])
             ops.append(op)
             views[v] = op.result
         return views[v]
 
     xg, yg = view(dw.x), view(dw.y)
-    wg = _view(w_offset, IntegerType(8), [GROUP, GROUP, kh, kw])
+    wg = _view(w_offset, IntegerType(8), [n, n, kh, kw])
     ops.append(wg)
     if dw.bias is not None:
-        bg = _view(_offset(dw.bias) + 4 * c0, IntegerType(32), [GROUP])
+        bg = _view(_offset(dw.bias) + 4 * c0, IntegerType(32), [n])
         ops += [bg, _copy_generic(bg.result, yg, _CHANNEL_NCHW)]
     else:
         z = arith.ConstantOp(IntegerAttr(0, i32))
@@ -485,7 +503,7 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 def _rewrite(dw: Depthwise, cfg: ClusterConfig) -> bool:
     _, c, _, _ = _shape(dw.x)
-    if c % GROUP or _shape(dw.y)[1] != c:
+    if _shape(dw.y)[1] != c:
         return False
     if cfg.dma.dims < 3:
         return False
@@ -493,8 +511,9 @@ def _rewrite(dw: Depthwise, cfg: ClusterConfig) -> bool:
     if not isinstance(fn, func.FuncOp):
         return False
     kh, kw = (_shape(dw.w)[i] for i in _kernel_dims(dw))
-    slice_bytes = GROUP * GROUP * kh * kw
-    total = c // GROUP * slice_bytes
+    slices = _slices(c)
+    w_starts = [sum(block_bytes(n, kh * kw) for n in slices[:g]) for g in range(len(slices))]
+    total = -(-sum(block_bytes(n, kh * kw) for n in slices) // 8) * 8
     nhwc_off, nhwc_size = dw.nhwc_bytes
     buffers = [dw.x, dw.y, dw.w, *(v for p in dw.post for v in p.operands)]
     if dw.bias is not None:
@@ -518,7 +537,10 @@ def _rewrite(dw: Depthwise, cfg: ClusterConfig) -> bool:
     w_base = -(-l1_end(fn) // _ALIGN) * _ALIGN
     if w_base + total > cfg.tcdm_bytes:
         return False
-    trial = block_weights(dw, w_base, 1, cfg.dma.dims) + slice_ops(dw, 0, w_base, nhwc_off)
+    # conv-to-gemm must take the (first) slice; a last, partial slice it does not take
+    # runs on the core (n*n*KH*KW MACs per pixel for n < 8 channels).
+    trial = block_weights(dw, w_base, slices[:1], cfg.dma.dims)
+    trial += slice_ops(dw, 0, w_base, nhwc_off, slices[0])
     if not _lowered_by_conv_to_gemm(trial, cfg):
         return False
     t = dw.x.type
@@ -537,17 +559,21 @@ def _rewrite(dw: Depthwise, cfg: ClusterConfig) -> bool:
     # byte before (the slices overwrite it), each input gives one; every buffer gives one
     # after. The bytes go to the block weights (filled after the first, dead after the
     # last slice).
-    weights = block_weights(dw, w_base, c // GROUP, cfg.dma.dims)
+    weights = block_weights(dw, w_base, slices, cfg.dma.dims)
     w_all = weights[0].results[0]
     outputs = list(dict.fromkeys([dw.y, *(p.outputs[0] for p in dw.post)]))
     inputs = [dw.w, *([dw.bias] if dw.bias is not None else [])]
-    whole = {v: _view(_offset(v), v.type.element_type, list(_shape(v))) for v in outputs + inputs}  # type: ignore[union-attr]
+    whole = {}
+    for v in outputs + inputs:
+        vt = v.type
+        assert isinstance(vt, MemRefType) and isinstance(vt.element_type, IntegerType)
+        whole[v] = _view(_offset(v), vt.element_type, list(vt.get_shape()))
     ops: list[Operation] = [weights[0], *whole.values()]
     ops += _touch([copy_view.result] * len(outputs), [whole[v].result for v in outputs])
     ops += _touch([whole[v].result for v in inputs], [w_all] * len(inputs))
     ops += weights[1:]
-    for g in range(c // GROUP):
-        ops += slice_ops(dw, g, w_base + g * slice_bytes, nhwc_off)
+    for g, n in enumerate(slices):
+        ops += slice_ops(dw, g, w_base + w_starts[g], nhwc_off, n)
     kept = [copy_view.result, *(op.result for op in whole.values())]
     ops += _touch(kept, [w_all] * len(kept))
     Rewriter.insert_op(ops, InsertPoint.before(dw.conv))

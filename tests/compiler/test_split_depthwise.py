@@ -109,6 +109,7 @@ def numpy_depthwise(x, w, bias, stride, zx, zw, requant):
         (16, 8, 8, 1, None),  # 2 slices, int32 output
         (24, 8, 8, 1, (1_518_500_250, 40, -7)),  # 3 slices, rescale + ReLU fused
         (8, 16, 8, 2, None),  # stride 2, one slice
+        (12, 8, 8, 1, (1_518_500_250, 40, -7)),  # a slice of 8 and one of 4 channels
     ],
 )
 def test_depthwise_on_gemm(c, h, w, stride, requant, tmp_path: Path, acc_cfg, acc_model):
@@ -124,5 +125,6 @@ def test_depthwise_on_gemm(c, h, w, stride, requant, tmp_path: Path, acc_cfg, ac
     want = numpy_depthwise(x, wt, bias, stride, zx, zw, requant)
     assert_equal(out["result0"], want, f"seed {seed} vs numpy")
     manifest = (tmp_path / "out" / "manifest.json").read_text()
-    assert '"on_core": []' in manifest, manifest
+    if c % 8 == 0:
+        assert '"on_core": []' in manifest, manifest
     assert run_mlir.last_busy["gemm0"] >= (c // 8) * 64 * 9 * want.size // c // 512

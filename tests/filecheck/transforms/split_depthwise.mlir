@@ -98,10 +98,20 @@ func.func @depthwise() {
   func.return
 }
 
-// Channels not a multiple of 8: left alone.
+// 12 channels: a slice of 8 and one of the 4 others, block weights of 576 and 144 bytes
+// (90 words), the diagonals of the full slice and of the partial one (step 5 * 9).
 // CHECK-LABEL: func.func @odd_channels(
+// CHECK:      dma.start %{{.*}} to %{{.*}} elem_bytes 8 src <bounds = [90], strides = [0]>
+// CHECK:      dma.start {{.*}} elem_bytes 1 src <bounds = [8, 3, 3], strides = [1, 36, 12]> dst <bounds = [8, 3, 3], strides = [81, 3, 1]>
+// CHECK:      dma.start {{.*}} elem_bytes 1 src <bounds = [4, 3, 3], strides = [1, 36, 12]> dst <bounds = [4, 3, 3], strides = [45, 3, 1]>
+// CHECK:      snax.static_alloc offset 2816 : memref<8x8x3x3xi8
 // CHECK:      kernel.qmac
-// CHECK-NOT:  memref<8x8x3x3xi8
+// CHECK:      snax.static_alloc offset 1312 : memref<1x4x6x6xi8
+// CHECK-NEXT: snax.static_alloc offset 2560 : memref<1x4x4x4xi32
+// CHECK-NEXT: snax.static_alloc offset 3392 : memref<4x4x3x3xi8
+// CHECK-NEXT: snax.static_alloc offset 2016 : memref<4xi32
+// CHECK:      kernel.qmac
+// CHECK-NOT:  linalg.generic
 func.func @odd_channels() {
   %xin = snax.static_alloc offset 0 : memref<1x12x6x6xi8, #snax.memory_space<l1>>
   %wt = snax.static_alloc offset 1536 : memref<3x3x12xi8, #snax.memory_space<l1>>
