@@ -114,6 +114,32 @@ def test_compile_run_check(mlp_files, tmp_path, capsys, cfg, built_model):
     assert "missing input(s) input (the model takes input)" in _error_line(capsys)
 
 
+def test_requant_and_activation_options(mlp_files, tmp_path, capsys, cfg, built_model):
+    """`snaxc quantize --activations int8` and `snaxc compile --requant fixed-point`: the
+    fixed-point rescale instead of the float32 one, int8 zero points in the model, and the
+    run still agrees with onnxruntime within 1 LSB (the default: every element equal)."""
+    f, cal, q, x = mlp_files
+    q8 = tmp_path / "mlp_i8.onnx"
+    assert main(["quantize", str(f), "--calibration", str(cal), "-o", str(q8)]) == 0
+    assert "(uint8 activations, int8 weights" in capsys.readouterr().out
+    quant = ["quantize", str(f), "--calibration", str(cal), "-o", str(q8)]
+    assert main([*quant, "--activations", "int8"]) == 0
+    assert "(int8 activations, int8 weights" in capsys.readouterr().out
+    zps = [t for t in onnx.load(q8).graph.initializer if t.data_type == TensorProto.UINT8]
+    assert not zps
+    for model, requant, kind in ((q, "fixed-point", "kernel.rescale "), (q8, "float32", "_f32")):
+        out, dump = tmp_path / f"pkg_{requant}", tmp_path / f"ir_{requant}"
+        args = ["compile", str(model), "-o", str(out), "--dump-ir", str(dump)]
+        assert main([*args, "--requant", requant]) == 0
+        text = (dump / "01_fixed-point-requant.mlir").read_text()
+        assert kind in text and (requant == "float32") == ("kernel.rescale_f32" in text)
+        y = tmp_path / "y.npz"
+        capsys.readouterr()
+        assert main(["run", str(out), "--inputs", str(x), "-o", str(y), "--check", str(model)]) == 0
+        m = re.search(r"\((\S+) LSB\), (\d+)/(\d+) elements equal", capsys.readouterr().out)
+        assert m and float(m.group(1)) <= 1, requant
+
+
 def _dynamic_matmul(path: Path) -> None:
     """A float MatMul whose batch dimension is symbolic ('N')."""
     rng = np.random.default_rng(SEED)
