@@ -76,7 +76,8 @@ def test_uint8_activations_all_equal(zoo, name):
 @pytest.mark.parametrize("name", SAMPLES)
 def test_int8_activations(int8_zoo, name):
     """int8 activations: every network whose convolutions onnxruntime fuses agrees on every
-    logit; ResNet-8's float32 convolutions in onnxruntime leave ~0.5% 1 LSB apart."""
+    logit; ResNet-8's float32 convolutions in onnxruntime may leave logits 1 LSB apart (none
+    over these 100 inputs; 99.4% equal over 500 inputs of another seed)."""
     model = onnx.load(int8_zoo[name])
     sess = _session(int8_zoo[name])
     equal, total, worst, first = _compare(NetworkModel(model), model, sess, name)
