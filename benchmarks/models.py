@@ -1,11 +1,12 @@
 """Whole networks of the zoo on the simulated cluster, from the hardware counters.
 
-For every network of `snaxc.models.NETWORKS` (seed 0): build it, quantize it int8
-(`snaxc.quantize`, 16 seeded calibration samples), compile it from ONNX (`snaxc.compile`),
-simulate one seeded inference and check it bit-exactly against the integer golden model.
+For every network of `snaxc.models.NETWORKS` (seed 0): build it, quantize it per tensor
+(`snaxc.quantize`: uint8 activations, int8 weights, 16 seeded calibration samples), compile it
+from ONNX (`snaxc.compile`, float32-exact requantization), simulate one seeded inference and
+check it bit-exactly against the integer golden model.
 Prints per network:
 
-- compile time (import, fixed-point-requant, pipeline, LLVM, link);
+- compile time (ONNX import, requantization rewrite, pass pipeline, LLVM, link);
 - total cycles of the inference (the cluster's cycle counter, program start to exit);
 - MACs (`snaxc.golden.network.NetworkModel.macs`) and the ideal GeMM cycles MACs/512;
 - GeMM utilization: ideal GeMM cycles / total cycles (1.0 = the 8x8x8 array busy on useful
