@@ -18,6 +18,13 @@ beat.
           This is the dequantized window sum of onnxruntime's float32 AveragePool; the
           divisions by the window size and the output scale are left to the core.
 
+    fadd: r = fma(float32(x'), rA, fma(float32(y'), rB, F)), each float32 FMA rounded once
+          (half to even), then clamp(round_half_even(r) + out_zp, clamp_min, clamp_max) as
+          int8: onnxruntime's float32 QLinearAdd (snaxc.golden.requant.add_f32). rA, rB, F
+          are the float32 bits in `scale_x`, `scale_y`, `offset` (finite, magnitude below
+          2^100); int8 inputs only, |x_zp|, |y_zp| <= 2^23 - 128 (x', y' exact in float32).
+          One 64-lane beat per cycle, like add.
+
 Golden model: `snaxc.golden.simd.simd`.
 """
 
@@ -26,7 +33,18 @@ import numpy as np
 from snaxc.accelerators.description import AcceleratorDescription, Direction, Field, Streamer
 
 LANE_BYTES = 64
-OPS = {"add": 0, "mul": 1, "max": 2, "relu": 3, "copy": 4, "rmax": 5, "rsum": 6, "fsum": 7}
+OPS = {
+    "add": 0,
+    "mul": 1,
+    "max": 2,
+    "relu": 3,
+    "copy": 4,
+    "rmax": 5,
+    "rsum": 6,
+    "fsum": 7,
+    "fadd": 8,
+}
+BINARY_OPS = ("add", "mul", "max", "fadd")
 REDUCE_OPS = ("rmax", "rsum", "fsum")
 
 DESCRIPTION = AcceleratorDescription(
@@ -38,7 +56,7 @@ DESCRIPTION = AcceleratorDescription(
         Streamer("z", Direction.WRITE, (8,), "result"),
     ),
     fields=(
-        Field("op", 3, doc="operation", values=OPS),
+        Field("op", 4, doc="operation", values=OPS),
         Field("in_int32", 1, doc="inputs are int32 (else int8)"),
         Field("out_int8", 1, doc="requantize the result to int8"),
         Field("out_beats", 32, doc="output beats to produce"),
@@ -55,6 +73,9 @@ DESCRIPTION = AcceleratorDescription(
         Field("out_zp", 8, signed=True, doc="output zero point"),
         Field("clamp_min", 8, signed=True, doc="lower clamp bound (int8 output)"),
         Field("clamp_max", 8, signed=True, doc="upper clamp bound (int8 output)"),
+        Field("scale_x", 32, doc="fadd: float32 bits of rA (the X multiplier)"),
+        Field("scale_y", 32, doc="fadd: float32 bits of rB (the Y multiplier)"),
+        Field("offset", 32, doc="fadd: float32 bits of F (the added constant)"),
     ),
     kernels=tuple(OPS),
     tile={"lanes_int8": 64, "lanes_int32": 16},
@@ -80,6 +101,9 @@ def vector_config(
     clamp_min: int = -128,
     clamp_max: int = 127,
     scale: float | None = None,
+    scale_x: float | None = None,
+    scale_y: float | None = None,
+    offset: float | None = None,
 ) -> dict[str, int]:
     """Configuration of one SIMD operation over `elems` contiguous elements at byte
     addresses x (and y), results at z. For rmax/rsum/fsum, X holds `reduce` vectors of
@@ -101,6 +125,18 @@ def vector_config(
         if scale is not None:
             raise ValueError(f"simd: {op} takes a fixed-point multiplier, not a float scale")
         out_int8 = out_int8 is not False or not in_int32
+    fadd_bits = [0, 0, 0]
+    if op == "fadd":
+        if in_int32 or out_int8 is False:
+            raise ValueError("simd: fadd takes int8 inputs and writes int8 results")
+        if max(abs(x_zp), abs(y_zp)) > 2**23 - 128:
+            raise ValueError("simd: fadd zero points must be within +-(2**23 - 128)")
+        fadd_bits = [
+            fadd_operand_bits(n, v)
+            for n, v in (("scale_x", scale_x), ("scale_y", scale_y), ("offset", offset))
+        ]
+    elif (scale_x, scale_y, offset) != (None, None, None):
+        raise ValueError(f"simd: {op} takes no scale_x / scale_y / offset")
     esize = 4 if in_int32 else 1
     lanes = LANE_BYTES // esize
     out_lanes = LANE_BYTES if out_int8 else LANE_BYTES // 4
@@ -122,9 +158,12 @@ def vector_config(
         "out_zp": out_zp,
         "clamp_min": clamp_min,
         "clamp_max": clamp_max,
+        "scale_x": fadd_bits[0],
+        "scale_y": fadd_bits[1],
+        "offset": fadd_bits[2],
     }
     cfg |= desc.pattern("x", x, [(reduce, elems * esize), (in_beats, LANE_BYTES)], [8])
-    if op in ("add", "mul", "max"):
+    if op in BINARY_OPS:
         if y is None:
             raise ValueError(f"simd: {op} needs a second operand")
         cfg |= desc.pattern("y", y, [(in_beats, LANE_BYTES)], [8])
@@ -140,3 +179,14 @@ def scale_bits(scale: float) -> int:
     if bits >> 31 or exp == 0 or exp == 0xFF:
         raise ValueError(f"simd: fsum scale {float(scale)!r} is not a positive normal float32")
     return bits
+
+
+def fadd_operand_bits(name: str, value: float | None) -> int:
+    """The float32 bits of an fadd operand (rA, rB or F), which must be finite with magnitude
+    below 2^100."""
+    if value is None:
+        raise ValueError(f"simd: fadd needs {name}")
+    f = np.float32(value)
+    if not np.isfinite(f) or abs(float(f)) >= 2.0**100:
+        raise ValueError(f"simd: fadd {name} {float(value)!r} must be finite and below 2**100")
+    return int(np.array(f, np.float32).view(np.uint32))

@@ -258,3 +258,82 @@ def average_pool_float32_reference(
         s = (s + (k[..., i].astype(f32) * f32(x_scale)).astype(f32)).astype(f32)
     y = np.rint((s / f32(k.shape[-1])).astype(f32) / f32(y_scale))
     return np.clip(y + zero_point, INT8_MIN, INT8_MAX).astype(np.int8)
+
+
+# -- float32 add of two quantized tensors (onnxruntime's QLinearAdd) --------------------------
+# onnxruntime's QLinearAdd on x86 computes, per element of the uint8 inputs a and b,
+#
+#     c = fma(a, rA, fma(b, rB, F)),   rA = float32(sA / sC), rB = float32(sB / sC),
+#     F = float32(zC - float32(float32(rA * zA) + float32(rB * zB)))
+#
+# with exactly rounded float32 fused multiply-adds, then rounds half to even and saturates.
+# `fma_f32` computes such an FMA exactly, vectorised: a * b is exact in float64 (a: an integer
+# below 2**24, b: a float32, 24 x 24 significant bits), the sum s = fl64(a * b + c) and its
+# rounding error err (TwoSum, exact) give the exact value s + err; rounding s to float32
+# equals rounding s + err except when s is the midpoint of two float32 neighbours, where the
+# sign of err decides (|err| is below half an ulp of s, far below a float32 ulp, and rounding
+# is monotonic: s lies on the same side of any float32 midpoint as s + err, or on it).
+# The SIMD `fadd` hardware computes the same FMA in integer steps
+# (hw/accelerators/common/snax_requant_pkg.sv, `f32_fma`).
+
+F32_FADD_LIMIT = 2.0**100
+"""rA, rB and F must be finite with magnitude below this (no float32 overflow anywhere)."""
+
+
+def f32_fadd_params(
+    x_scale: float, y_scale: float, out_scale: float, x_zp: int, y_zp: int, out_zp: int
+) -> tuple[np.float32, np.float32, np.float32]:
+    """(rA, rB, F) of onnxruntime's float32 QLinearAdd for the given scales and zero points
+    (the zero points of the values the FMAs see: uint8 ones for onnxruntime's U8 kernels)."""
+    f32 = np.float32
+    sa, sb, sc = f32(x_scale), f32(y_scale), f32(out_scale)
+    ra, rb = f32(sa / sc), f32(sb / sc)
+    f = f32(f32(out_zp) - f32(f32(ra * f32(x_zp)) + f32(rb * f32(y_zp))))
+    return ra, rb, f
+
+
+def _check_fadd_operand(name: str, v: np.float32) -> None:
+    if not np.isfinite(v) or abs(float(v)) >= F32_FADD_LIMIT:
+        raise ValueError(f"fadd: {name} = {float(v)!r} must be finite and below 2**100")
+
+
+def fma_f32(a: np.ndarray, b: np.float32, c: np.ndarray) -> np.ndarray:
+    """float32(a * b + c) rounded once (half to even), for integers |a| < 2**24 (any int
+    dtype), a float32 b and float32 values c, no overflow (see `F32_FADD_LIMIT`)."""
+    a = np.asarray(a).astype(np.int64)
+    if np.any(np.abs(a) >= 2**24):
+        raise ValueError("fma_f32: |a| must be below 2**24")
+    p = a.astype(np.float64) * np.float64(b)  # exact
+    c64 = np.asarray(c, np.float32).astype(np.float64)
+    s = p + c64
+    bb = s - p
+    err = (p - (s - bb)) + (c64 - bb)  # TwoSum: s + err == p + c exactly
+    r = s.astype(np.float32)
+    r64 = r.astype(np.float64)
+    toward = np.where(s > r64, np.float32(np.inf), np.float32(-np.inf)).astype(np.float32)
+    n = np.nextafter(r, toward)
+    n64 = n.astype(np.float64)
+    tie = (r64 != s) & ((r64 + n64) * 0.5 == s) & (err != 0)
+    hi, lo = np.maximum(r, n), np.minimum(r, n)
+    return np.where(tie, np.where(err > 0, hi, lo), r).astype(np.float32)
+
+
+def add_f32(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    ra: float | np.floating,
+    rb: float | np.floating,
+    f: float | np.floating,
+    zero_point: int = 0,
+    clamp_min: int = INT8_MIN,
+    clamp_max: int = INT8_MAX,
+) -> np.ndarray:
+    """clamp(round_half_even(fma(xs, rA, fma(ys, rB, F))) + zero_point, lo, hi) as int8, for
+    zero-point-corrected integer inputs |xs|, |ys| < 2**24 (the SIMD `fadd` operation)."""
+    ra, rb, f = np.float32(ra), np.float32(rb), np.float32(f)
+    for name, v in (("rA", ra), ("rB", rb), ("F", f)):
+        _check_fadd_operand(name, v)
+    t = fma_f32(ys, rb, np.full(np.shape(ys), f, np.float32))
+    r = fma_f32(xs, ra, t).astype(np.float64)
+    q = np.clip(np.rint(r), -(2**20), 2**20).astype(np.int64)
+    return np.clip(q + zero_point, clamp_min, clamp_max).astype(np.int8)

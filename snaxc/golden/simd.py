@@ -18,6 +18,13 @@ Element types: int8 -> int8, int32 -> int32, int32 -> int8.
 with `multiplier` holding the float32 bits of the positive normal `scale`: the dequantized
 window sum of onnxruntime's float32 AveragePool (`snaxc.golden.requant.dequantized_sum_f32`).
 Its result is int32 lanes holding the float32 bits of s, for int8 and int32 inputs.
+
+    fadd   r = fma(float32(x'), rA, fma(float32(y'), rB, F))  (float32 FMAs, one rounding each)
+           out = clamp(round_half_even(r) + out_zero_point, clamp_min, clamp_max)  (int8)
+
+onnxruntime's float32 QLinearAdd (`snaxc.golden.requant.add_f32`); rA, rB, F are given as
+their float32 bits (`scale_x`, `scale_y`, `offset`), finite with magnitude below 2**100.
+int8 inputs only, zero points with |x'|, |y'| < 2**24.
 """
 
 from __future__ import annotations
@@ -25,11 +32,17 @@ from __future__ import annotations
 import numpy as np
 
 from snaxc.golden.gemm import INT8_MAX, INT8_MIN, requantize
-from snaxc.golden.requant import dequantized_sum_f32, float32_bits
+from snaxc.golden.requant import add_f32, dequantized_sum_f32, float32_bits
 
-OPS = ("add", "mul", "max", "relu", "copy", "rmax", "rsum", "fsum")
-BINARY_OPS = ("add", "mul", "max")
+OPS = ("add", "mul", "max", "relu", "copy", "rmax", "rsum", "fsum", "fadd")
+BINARY_OPS = ("add", "mul", "max", "fadd")
+F32_ZP_LIMIT = 2**23 - 128
+"""|x_zp|, |y_zp| bound of fadd (|x'| < 2**24 for int8 x: exact in float32)."""
 REDUCE_OPS = ("rmax", "rsum", "fsum")
+
+
+def _f32(bits: int) -> np.float32:
+    return np.array([bits & 0xFFFF_FFFF], np.uint32).view(np.float32)[0]
 
 
 def _wrap32(x: np.ndarray) -> np.ndarray:
@@ -49,6 +62,9 @@ def simd(
     out_zero_point: int = 0,
     clamp_min: int = INT8_MIN,
     clamp_max: int = INT8_MAX,
+    scale_x: int = 0,
+    scale_y: int = 0,
+    offset: int = 0,
 ) -> np.ndarray:
     """Apply one SIMD operation elementwise (reductions: over the last axis of `x`)."""
     if op not in OPS:
@@ -60,6 +76,11 @@ def simd(
     if op == "fsum":
         if out_dtype != np.int32:
             raise ValueError("simd: fsum writes int32 lanes (the float32 bits of its sums)")
+    elif op == "fadd":
+        if x.dtype != np.int8 or out_dtype != np.int8:
+            raise ValueError("simd: fadd takes int8 inputs and gives int8 outputs")
+        if max(abs(x_zero_point), abs(y_zero_point)) > F32_ZP_LIMIT:
+            raise ValueError(f"simd: fadd zero points must be within +-{F32_ZP_LIMIT}")
     elif x.dtype == np.int8 and out_dtype != np.int8:
         raise ValueError("simd: int8 inputs give int8 outputs")
     xs = x.astype(np.int64) - x_zero_point
@@ -70,6 +91,9 @@ def simd(
         if y.dtype != x.dtype or y.shape != x.shape:
             raise ValueError("simd: x and y must have the same dtype and shape")
         ys = y.astype(np.int64) - y_zero_point
+    if op == "fadd":
+        ra, rb, f = (_f32(b) for b in (scale_x, scale_y, offset))
+        return add_f32(xs, ys, ra, rb, f, out_zero_point, clamp_min, clamp_max)
     if op == "add":
         r = xs + ys
     elif op == "mul":

@@ -33,6 +33,21 @@
 // partial sum. The running sum is held as an F32SumBits-bit signed integer that is rounded to
 // 24 significant bits (half to even) after every addition -- the float32 addition -- and
 // encoded into float32 bits at the end.
+//
+// f32_fma / f32_fma_to_int8: the float32 FMAs of the SIMD `fadd` operation (golden model
+// snaxc.golden.requant.add_f32): fma(x, a, c) of an integer |x| < 2^24 and float32 a, c,
+// rounded once to float32 (half to even):
+//
+//   P = |x| * ma (24 x 24 -> 48 bits, exact) at exponent ea; C = mc at exponent ec;
+//   both aligned to a 76-bit window whose top holds the larger operand (e_lo =
+//   max(min(ea, ec), top - 74)); an operand reaching below the window is shifted in with a
+//   sticky bit (it is then 2^26 times smaller than the other, so the rounding position of
+//   the sum lies > 40 bits above the sticky bit and sees the same side of every tie);
+//   the signed sum is rounded to 24 significant bits (half to even).
+//
+// Values are kept as {sign, exponent, mantissa <= 2^24} with an unbounded exponent: every
+// operand is a multiple of 2^-149, so results below 2^-126 are exact subnormals, and with
+// |a|, |c| < 2^100 (F32FaddMaxExp) no intermediate reaches 2^128 -- the same as IEEE.
 package snax_requant_pkg;
 
   // |x| <= 2^31 gives terms below 2^55 (in units of 2^es); 65535 of them, with the rounding
@@ -225,6 +240,126 @@ package snax_requant_pkg;
     // Subnormal: mag * 2^(scale_exp - 1) < 2^23 units of 2^-149 (exact: es >= -149).
     m = mag << (scale_exp - 8'd1);
     return {neg, 8'd0, m[22:0]};
+  endfunction
+
+  // fadd: float32 FMAs ---------------------------------------------------------------------
+
+  // Largest biased exponent of rA, rB, F (below 2^100: no float32 overflow anywhere).
+  localparam int unsigned F32FaddMaxExp = 226;
+
+  // An fadd operand (rA, rB, F) the datapath takes, from its exponent bits.
+  function automatic logic f32_fadd_operand_ok(logic [7:0] exp_bits);
+    return 32'(exp_bits) <= F32FaddMaxExp;
+  endfunction
+
+  // A float32 value with an unbounded exponent: (-1)^neg * m * 2^e, m <= 2^24.
+  typedef struct packed {
+    logic               neg;
+    logic signed [10:0] e;
+    logic [24:0]        m;
+  } f32_val_t;
+
+  // The value of float32 bits (finite: the caller checks the exponent): subnormals keep
+  // exponent 1 - 150 without the hidden bit.
+  function automatic f32_val_t f32_unpack(logic [31:0] bits);
+    f32_val_t v;
+    v.neg = bits[31];
+    v.m   = {1'b0, bits[30:23] != 8'd0, bits[22:0]};
+    v.e   = (bits[30:23] == 8'd0) ? -11'sd149 : 11'(bits[30:23]) - 11'sd150;
+    return v;
+  endfunction
+
+  function automatic logic [6:0] bit_len80(logic [79:0] x);
+    logic [79:0] v;
+    logic [6:0]  msb;
+    v   = x;
+    msb = '0;
+    for (int unsigned step = 64; step >= 1; step /= 2) begin
+      if ((v >> step) != '0) begin
+        msb = msb + 7'(step);
+        v   = v >> step;
+      end
+    end
+    return (x == '0) ? 7'd0 : msb + 7'd1;
+  endfunction
+
+  // Operand m * 2^e in units of 2^(e_lo - 1), with a sticky bit for bits below the window.
+  function automatic logic [77:0] f32_align(logic [47:0] m, logic signed [10:0] e,
+                                            logic signed [10:0] e_lo);
+    logic [10:0] sh;
+    logic [47:0] lost;
+    if (e >= e_lo) begin
+      sh = 11'(e - e_lo);  // <= 74 - bit length of m (the caller's window)
+      return (78'(m) << sh) << 1;
+    end
+    sh   = 11'(e_lo - e);
+    lost = (sh >= 11'd48) ? m : (m & ((48'd1 << sh) - 48'd1));
+    return {((sh >= 11'd48) ? 77'd0 : 77'(m >> sh)), lost != '0};
+  endfunction
+
+  // fma(x, a, c) rounded to float32, |x| < 2^24.
+  function automatic f32_val_t f32_fma(logic signed [24:0] x, f32_val_t a, f32_val_t c);
+    f32_val_t           r;
+    logic [47:0]        pm;
+    logic [6:0]         lp, lc, len, d;
+    logic signed [10:0] tp, tc, top, e_lo;
+    logic [77:0]        vp, vc;
+    logic signed [79:0] sum;
+    logic [79:0]        mag, q, rem, half;
+    logic               up, pneg;
+    pneg = x[24] ^ a.neg;
+    pm   = 48'(x[24] ? 25'(-x) : x) * 48'(a.m);
+    if (pm == '0) return c;
+    lp = 7'(bit_len48(pm));
+    lc = 7'(bit_len48(48'(c.m)));
+    tp   = a.e + 11'(lp);
+    tc   = c.e + 11'(lc);
+    top  = (c.m == '0 || tp > tc) ? tp : tc;
+    e_lo = (c.m == '0 || a.e < c.e) ? a.e : c.e;
+    if (top - 11'sd74 > e_lo) e_lo = top - 11'sd74;
+    vp  = f32_align(pm, a.e, e_lo);
+    vc  = (c.m == '0) ? '0 : f32_align(48'(c.m), c.e, e_lo);
+    sum = (pneg ? -80'(vp) : 80'(vp)) + (c.neg ? -80'(vc) : 80'(vc));
+    r.neg = sum[79];
+    mag   = sum[79] ? 80'(-sum) : 80'(sum);
+    len   = bit_len80(mag);
+    d     = (len > 7'd24) ? len - 7'd24 : 7'd0;
+    q     = mag >> d;
+    rem   = mag & ((80'd1 << d) - 80'd1);
+    half  = (d == 7'd0) ? '0 : (80'd1 << (d - 7'd1));
+    up    = (d != 7'd0) && ((rem > half) || ((rem == half) && q[0]));
+    q     = q + 80'(up);
+    r.m   = q[24:0];
+    r.e   = e_lo - 11'sd1 + 11'(d);
+    return r;
+  endfunction
+
+  // clamp(round_half_even(v) + zero_point, lo, hi).
+  function automatic logic [7:0] f32_to_int8(
+    f32_val_t          v,
+    logic signed [7:0] zero_point,
+    logic signed [7:0] clamp_min,
+    logic signed [7:0] clamp_max
+  );
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [47:0]        r_rnd;  // <= 2^24: [24:0] is read
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [24:0]        r;      // |v| rounded, saturated at 2^24
+    logic signed [26:0] sum;
+    r_rnd = shift_rne48({23'd0, v.m}, (v.e <= -11'sd26) ? 6'd26 : 6'(-v.e));
+    if (v.m == '0 || v.e <= -11'sd26) begin
+      r = '0;
+    end else if (v.e >= 0) begin
+      // m * 2^e, saturated at 2^24 (any int8 result) from e >= 8 on
+      r = (v.e >= 11'sd8) ? 25'h100_0000 : 25'(33'(v.m) << v.e[2:0]);
+      if (v.e < 11'sd8 && (33'(v.m) << v.e[2:0]) >= 33'h100_0000) r = 25'h100_0000;
+    end else begin
+      r = r_rnd[24:0];
+    end
+    sum = (v.neg ? -$signed({2'b00, r}) : $signed({2'b00, r})) + 27'(zero_point);
+    if (sum < 27'(clamp_min)) return clamp_min;
+    if (sum > 27'(clamp_max)) return clamp_max;
+    return sum[7:0];
   endfunction
 
 endpackage

@@ -14,6 +14,10 @@
 // three wait in `spill_q`; X beats inside a window keep flowing meanwhile). Its lanes are
 // evaluated inside the `fire` branch of the registers they feed, like the other ops' only
 // when an X beat is there.
+//
+// fadd: onnxruntime's float32 QLinearAdd per int8 lane, r = fma(x', rA, fma(y', rB, F))
+// (snax_requant_pkg::f32_fma, exactly rounded float32 FMAs in integer steps), rounded half
+// to even to int8 (f32_to_int8); evaluated with the other ops' lanes, one beat per cycle.
 `include "snax_assert.svh"
 
 module simd_datapath
@@ -24,6 +28,11 @@ module simd_datapath
   import snax_requant_pkg::f32_term;
   import snax_requant_pkg::f32_add;
   import snax_requant_pkg::f32_encode;
+  import snax_requant_pkg::f32_val_t;
+  import snax_requant_pkg::f32_unpack;
+  import snax_requant_pkg::f32_fma;
+  import snax_requant_pkg::f32_to_int8;
+  import snax_requant_pkg::f32_fadd_operand_ok;
 (
   input  logic                          clk_i,
   input  logic                          rst_ni,
@@ -47,18 +56,23 @@ module simd_datapath
   localparam int unsigned Lanes32 = Lanes / 4;
 
   // Configuration fields.
-  logic [2:0]         op;
-  logic               in_int32, out_int8, binary, reduction, fsum;
+  logic [3:0]         op;
+  logic               in_int32, out_int8, binary, reduction, fsum, fadd;
+  f32_val_t           fadd_ra, fadd_rb, fadd_f;
   logic [31:0]        out_beats, x_zp, y_zp;
   logic [15:0]        reduce;
   logic signed [31:0] multiplier;
   logic [5:0]         shift;
   logic signed [7:0]  out_zp, clamp_min, clamp_max;
 
-  assign op         = cfg_i[CfgOp][2:0];
+  assign op         = cfg_i[CfgOp][3:0];
   assign in_int32   = cfg_i[CfgInInt32][0];
   // int8 inputs always give int8 results, except fsum: float32 bits in int32 lanes.
-  assign fsum       = op == 3'(OpFsum);
+  assign fsum       = op == 4'(OpFsum);
+  assign fadd       = op == 4'(OpFadd);
+  assign fadd_ra    = f32_unpack(cfg_i[CfgScaleX]);
+  assign fadd_rb    = f32_unpack(cfg_i[CfgScaleY]);
+  assign fadd_f     = f32_unpack(cfg_i[CfgOffset]);
   assign out_int8   = !fsum && (cfg_i[CfgOutInt8][0] || !in_int32);
   assign out_beats  = cfg_i[CfgOutBeats];
   assign reduce     = cfg_i[CfgReduce][15:0];
@@ -69,8 +83,8 @@ module simd_datapath
   assign out_zp     = cfg_i[CfgOutZp][7:0];
   assign clamp_min  = cfg_i[CfgClampMin][7:0];
   assign clamp_max  = cfg_i[CfgClampMax][7:0];
-  assign binary     = op == 3'(OpAdd) || op == 3'(OpMul) || op == 3'(OpMax);
-  assign reduction  = op == 3'(OpRmax) || op == 3'(OpRsum) || fsum;
+  assign binary     = op == 4'(OpAdd) || op == 4'(OpMul) || op == 4'(OpMax) || fadd;
+  assign reduction  = op == 4'(OpRmax) || op == 4'(OpRsum) || fsum;
 
   always_comb begin
     stream_en_o       = '0;
@@ -116,16 +130,16 @@ module simd_datapath
         ys[l] = 32'(signed'(y_data_i[l / 8][8 * (l % 8) +: 8])) - y_zp;
       end
       unique case (op)
-        3'(OpAdd): r[l] = xs[l] + ys[l];
-        3'(OpMul): r[l] = 32'($signed(xs[l]) * $signed(ys[l]));
-        3'(OpMax): r[l] = ($signed(xs[l]) > $signed(ys[l])) ? xs[l] : ys[l];
-        3'(OpRelu): r[l] = $signed(xs[l]) > 0 ? xs[l] : '0;
+        4'(OpAdd): r[l] = xs[l] + ys[l];
+        4'(OpMul): r[l] = 32'($signed(xs[l]) * $signed(ys[l]));
+        4'(OpMax): r[l] = ($signed(xs[l]) > $signed(ys[l])) ? xs[l] : ys[l];
+        4'(OpRelu): r[l] = $signed(xs[l]) > 0 ? xs[l] : '0;
         default: r[l] = xs[l];
       endcase
       // Reductions fold into the accumulator; the first beat of a window loads it.
       acc_d[l] = r[l];
       if (reduction && red_cnt_q != '0) begin
-        if (op == 3'(OpRmax)) begin
+        if (op == 4'(OpRmax)) begin
           acc_d[l] = ($signed(acc_q[l]) > $signed(xs[l])) ? acc_q[l] : xs[l];
         end else begin
           acc_d[l] = acc_q[l] + xs[l];
@@ -138,7 +152,12 @@ module simd_datapath
     r_i8 = '0;
     if (out_int8) begin
       for (int unsigned l = 0; l < 32'(active_lanes); l++) begin
-        r_i8[l] = requant(acc_d[l], multiplier, shift, out_zp, clamp_min, clamp_max);
+        if (fadd) begin
+          r_i8[l] = f32_to_int8(f32_fma(xs[l][24:0], fadd_ra, f32_fma(ys[l][24:0], fadd_rb, fadd_f)),
+                                out_zp, clamp_min, clamp_max);
+        end else begin
+          r_i8[l] = requant(acc_d[l], multiplier, shift, out_zp, clamp_min, clamp_max);
+        end
       end
     end
   end
@@ -260,6 +279,14 @@ module simd_datapath
   assign busy_o = busy_q && sent_q != out_beats;
 
   `SNAX_ASSERT_IMPLIES(FsumScaleIsPositiveNormal, busy_q && fsum, f32_scale_ok(multiplier[31:23]))
+  `SNAX_ASSERT_IMPLIES(FaddInt8Only, busy_q && fadd, !in_int32)
+  `SNAX_ASSERT_IMPLIES(FaddOperandsBelow2To100, busy_q && fadd,
+                       f32_fadd_operand_ok(cfg_i[CfgScaleX][30:23]) &&
+                       f32_fadd_operand_ok(cfg_i[CfgScaleY][30:23]) &&
+                       f32_fadd_operand_ok(cfg_i[CfgOffset][30:23]))
+  `SNAX_ASSERT_IMPLIES(FaddZeroPointsExact, busy_q && fadd,
+                       $signed(x_zp) >= -32'sd8388480 && $signed(x_zp) <= 32'sd8388480 &&
+                       $signed(y_zp) >= -32'sd8388480 && $signed(y_zp) <= 32'sd8388480)
   `SNAX_ASSERT_IMPLIES(FsumSpillOnlyFromInt8, spill_cnt_q != '0, fsum && !in_int32)
 
   logic unused;
