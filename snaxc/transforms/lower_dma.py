@@ -12,6 +12,14 @@ Patterns are first simplified per side (dims of bound 1 dropped, contiguous dims
 then written innermost loop first into the `dims` hardware loops; the unused loops get
 bound 1 and stride 0, because registers keep their values from the previous transfer.
 
+Registers keep their values, so within a block a write of the value a register already
+holds (the same constant, or the same SSA value) since the last write is dropped: transfers
+that share strides and bounds write only what differs (ResNet-8's and DS-CNN's chunked
+convolutions issue hundreds of similar transfers; this halves their DMA register writes and
+the code they take in the core's memory). Knowledge is per block and is forgotten at any
+op whose regions write DMA registers or that calls a function (`dedup=false` keeps every
+write).
+
 A `dma.start` returns the id the START register reads back after the push (descriptors
 pushed since reset); descriptors complete in order, so `dma.wait` on several tokens polls
 DONE until it reaches the largest id. Tokens must be used by `dma.wait` ops only.
@@ -154,6 +162,9 @@ class LowerDma(ModulePass):
     dims: int = 4
     """Loops per side of the DMA (`dma.dims` of the cluster configuration)."""
 
+    dedup: bool = True
+    """Drop writes of the value a DMA register already holds."""
+
     def lower_start(self, op: dma.StartOp) -> SSAValue:
         b = _Builder(op)
         e = op.elem_bytes.value.data
@@ -199,3 +210,52 @@ class LowerDma(ModulePass):
             Rewriter.erase_op(wait)
         for start in [o for o in op.walk() if isinstance(o, dma.StartOp)]:
             Rewriter.erase_op(start)
+        if self.dedup:
+            drop_unchanged_register_writes(op)
+
+
+def _is_dma_register_write(op: Operation) -> bool:
+    return (
+        isinstance(op, snax.MmioStoreOp)
+        and DMA_BASE <= op.address.value.data < DMA_BASE + _DMA_WINDOW
+    )
+
+
+_DMA_WINDOW = 0x100
+
+
+def _value_key(value: SSAValue) -> object:
+    """What a register write stores: a constant's integer (constants are not shared between
+    lowered transfers), else the SSA value itself."""
+    if isinstance(value, OpResult) and isinstance(value.op, arith.ConstantOp):
+        attr = value.op.value
+        if isinstance(attr, IntegerAttr):
+            return ("const", attr.value.data & 0xFFFF_FFFF)
+    return value
+
+
+def drop_unchanged_register_writes(module: ModuleOp) -> None:
+    """Erase DMA register writes (other than START) of the value the register holds."""
+    for block in [b for o in module.walk() for r in o.regions for b in r.blocks]:
+        held: dict[int, object] = {}
+        for o in list(block.ops):
+            if _is_dma_register_write(o):
+                assert isinstance(o, snax.MmioStoreOp)
+                reg = o.address.value.data - DMA_BASE
+                if reg in (REG_START, REG_DONE):
+                    continue
+                key = _value_key(o.value)
+                if held.get(reg) == key:
+                    value = o.value
+                    Rewriter.erase_op(o)
+                    if isinstance(value, OpResult) and not value.uses:
+                        if isinstance(value.op, arith.ConstantOp):
+                            Rewriter.erase_op(value.op)
+                else:
+                    held[reg] = key
+            elif o.name.endswith(".call") or any(
+                _is_dma_register_write(n) or n.name.endswith(".call")
+                for r in o.regions
+                for n in r.walk()
+            ):
+                held.clear()

@@ -1,5 +1,6 @@
 // RUN: snax-opt %s -p lower-dma | filecheck %s
 // RUN: snax-opt %s -p "lower-dma{dims=2}" | filecheck %s --check-prefix=DIMS2
+// RUN: snax-opt %s -p "lower-dma{dedup=false}" | filecheck %s --check-prefix=NODEDUP
 
 // A 64x64 tile of a 64x256 L3 matrix copied into a static L1 buffer: the destination
 // address is a constant (TCDM base 0x10000000 + offset 1024). The source pattern
@@ -69,6 +70,28 @@ func.func @two_transfers(%a: i32, %b: i32) {
   %t1 = dma.start %b to %a elem_bytes 1
       src <bounds = [8, 1, 8], strides = [1, 999, 8]>
       dst <bounds = [64], strides = [1]> : i32 to i32
+  dma.wait %t0, %t1
+  func.return
+}
+
+// Two transfers with the same shape between different buffers: registers keep their values,
+// so the second writes only its addresses (and START); with dedup=false it writes all again.
+// CHECK-LABEL: func.func @same_shape_twice(
+// CHECK:      snax.mmio_store %{{.*}} to 0x20001010 : i32
+// CHECK-NEXT: %{{.*}} = snax.mmio_load 0x20001010 : i32
+// CHECK-NEXT: snax.mmio_store %b to 0x20001000 : i32
+// CHECK-NEXT: snax.mmio_store %a to 0x20001004 : i32
+// CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-NEXT: snax.mmio_store %[[ZERO]] to 0x20001010 : i32
+// NODEDUP-LABEL: func.func @same_shape_twice(
+// NODEDUP-COUNT-2: to 0x20001044
+func.func @same_shape_twice(%a: i32, %b: i32) {
+  %t0 = dma.start %a to %b elem_bytes 8
+      src <bounds = [4, 8], strides = [256, 8]>
+      dst <bounds = [32], strides = [8]> : i32 to i32
+  %t1 = dma.start %b to %a elem_bytes 8
+      src <bounds = [4, 8], strides = [256, 8]>
+      dst <bounds = [32], strides = [8]> : i32 to i32
   dma.wait %t0, %t1
   func.return
 }
