@@ -519,6 +519,10 @@ def compile_model(
 # -- run ------------------------------------------------------------------------------------
 
 
+def _pct(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.1f}%"
+
+
 @dataclass
 class Performance:
     """What the hardware counters say about one run."""
@@ -537,6 +541,12 @@ class Performance:
             f"{c.get('dma_bytes_written', 0):,} written, busy {c.get('dma_busy_cycles', 0):,} "
             f"cycles; TCDM bank conflicts {c.get('tcdm_bank_conflicts', 0):,}"
         ]
+        if self.cycles and "core_only_cycles" in c:
+            lines.append(
+                f"of the run: accelerators busy {_pct(c['acc_busy_cycles'], self.cycles)}, "
+                f"DMA busy {_pct(c['dma_busy_cycles'], self.cycles)}, "
+                f"core alone {_pct(c['core_only_cycles'], self.cycles)}"
+            )
         for name, (busy, stall) in self.accelerators.items():
             share = 100.0 * busy / self.cycles if self.cycles else 0.0
             lines.append(

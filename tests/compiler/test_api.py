@@ -51,6 +51,7 @@ def test_torch_module_matches_pytorch(cfg, built_model, tmp_path):
         assert not bad.size, f"seed {SEED} sample {i}: first mismatch at {bad[0]}"
         assert out.performance.cycles > 0 and out.performance is compiled.performance
         assert f"{out.performance.cycles:,} cycles" in out.performance.summary()
+        assert "of the run: accelerators busy" in out.performance.summary()
     # A package written by snaxc.compile is loadable and runs again.
     again = snaxc.load(tmp_path / "pkg").run({"x": xi.numpy()})
     assert np.array_equal(again["output"], want)
