@@ -7,8 +7,10 @@
 //
 // Each descriptor is split into its source side (reader queue) and destination side (writer
 // queue), pushed together. The reader walks the source pattern and pushes elements into the
-// data FIFO; the writer pops them and walks the destination pattern. Both move one element
-// per cycle, so contiguous copies of 64-byte elements run at 64 B/cycle. Descriptors are
+// data FIFO; the writer pops them and walks the destination pattern. Each side moves one
+// element per cycle, or, where its innermost loop is contiguous (stride[0] == E), a run of up
+// to a 64-byte line of elements per cycle whatever its alignment (the data FIFO carries a byte
+// stream of variable-length chunks; the writer realigns it). Descriptors are
 // pipelined: the reader may start the next descriptor while the writer is still finishing the
 // previous one, unless the next one reads bytes that an unfinished earlier one writes (then it
 // waits for that one's DONE): descriptors behave as if executed one after the other.
@@ -308,7 +310,7 @@ module snax_dma
   logic                rd_l3_valid, rd_l3_ready, wr_l3_valid, wr_l3_ready;
   logic [31:0]         rd_l3_addr, wr_l3_addr;
   logic                fifo_push, fifo_pop, fifo_valid;
-  logic [DmaWidth-1:0] fifo_wdata, fifo_rdata;
+  dma_chunk_t          fifo_wdata, fifo_rdata;
   logic [FifoCntW-1:0] fifo_count;
 
   snax_dma_reader u_reader (
@@ -338,7 +340,7 @@ module snax_dma
   assign tcdm_rd_wdata_o = '0;
 
   snax_dma_fifo #(
-    .Width(DmaWidth),
+    .Width($bits(dma_chunk_t)),
     .Depth(DmaDataFifoDepth)
   ) u_data_fifo (
     .clk_i,

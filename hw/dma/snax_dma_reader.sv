@@ -1,17 +1,21 @@
 // DMA reader: walks the source pattern of the descriptor at the head of its queue and pushes
-// one element per cycle, right-aligned in a 512-bit word, into the data FIFO.
+// the bytes it reads, in pattern order, into the data FIFO: one chunk per cycle, right-aligned
+// in a 512-bit word with its length (dma_chunk_t). A chunk is one element, or, when the
+// source's innermost loop is contiguous (stride[0] == E), a run of elements up to the next
+// 64-byte line boundary (L3) or across up to 8 TCDM words (TCDM), whatever its alignment.
 //
-// TCDM source: an element occupies E/8 consecutive words (E >= 8) or part of one word
-// (E < 8), requested on narrow ports 0..E/8-1. Ports that lose their bank retry alone; the
-// next element is requested once every word of the current one is granted. Read data comes
-// back one cycle after each grant and is collected until the element is complete.
+// TCDM source: the chunk's bytes occupy consecutive words from its address's word, requested
+// on narrow ports 0..n-1. Ports that lose their bank retry alone; the next chunk is requested
+// once every word of the current one is granted. Read data comes back one cycle after each
+// grant, is collected until the chunk is complete and shifted down by the chunk's offset in
+// its first word.
 //
-// L3 source: one 64-byte line request per element, up to DmaMaxOutstanding in flight.
+// L3 source: one 64-byte line request per chunk, up to DmaMaxOutstanding in flight.
 // Responses arrive in order and cannot be back-pressured, so a request is only issued when
 // the data FIFO has a free slot for it (FIFO occupancy + requests in flight < depth).
 //
-// Elements enter the FIFO in source order: a TCDM descriptor starts only once all L3
-// responses are in, and an L3 request is not issued while a TCDM element is completing.
+// Chunks enter the FIFO in source order: a TCDM descriptor starts only once all L3 responses
+// are in, and an L3 request is not issued while a TCDM chunk is completing.
 module snax_dma_reader
   import snax_cluster_cfg_pkg::*;
   import snax_dma_pkg::*;
@@ -38,19 +42,20 @@ module snax_dma_reader
   input  logic [DmaWidth-1:0]          l3_rsp_rdata_i,
   // Data FIFO.
   output logic                         push_o,
-  output logic [DmaWidth-1:0]          push_data_o,
+  output dma_chunk_t                   push_data_o,
   input  logic [FifoCntW-1:0]          fifo_count_i,
   // Bytes that entered the FIFO this cycle.
   output logic [7:0]                   bytes_o
 );
 
-  localparam int unsigned MetaW = 6 + 3;  // line offset, elem_log2
+  localparam int unsigned MetaW = 6 + 7;  // line offset, chunk length
   localparam int unsigned MetaCntW = $clog2(DmaMaxOutstanding + 1);
 
   // Head descriptor --------------------------------------------------------------------------
 
-  logic [31:0]          addr;
+  logic [31:0]          addr, rem0;
   logic                 last, step, empty_desc, src_l3;
+  logic [6:0]           n_elems, len;
   logic [DmaPorts-1:0]  word_mask;
 
   always_comb begin
@@ -58,25 +63,31 @@ module snax_dma_reader
     for (int unsigned d = 0; d < DmaDims; d++) empty_desc |= desc_i.bound[d] == '0;
   end
   assign src_l3    = is_l3(desc_i.base);
-  assign word_mask = elem_word_mask(desc_i.elem_log2);
+  assign n_elems   = step_elems(addr[5:0], desc_i.elem_log2, rem0, side_contiguous(desc_i.stride[0], desc_i.elem_log2), src_l3);
+  assign len       = n_elems << desc_i.elem_log2;
+  assign word_mask = words_mask(addr[2:0], len);
 
   snax_dma_agen u_agen (
     .clk_i,
     .rst_ni,
-    .base_i  (desc_i.base),
-    .bound_i (desc_i.bound),
-    .stride_i(desc_i.stride),
-    .step_i  (step),
-    .addr_o  (addr),
-    .last_o  (last)
+    .base_i      (desc_i.base),
+    .bound_i     (desc_i.bound),
+    .stride_i    (desc_i.stride),
+    .step_i      (step),
+    .step_elems_i(n_elems),
+    .step_bytes_i(n_elems == 7'd1 ? desc_i.stride[0] : 32'(len)),
+    .addr_o      (addr),
+    .rem0_o      (rem0),
+    .last_o      (last)
   );
 
   // TCDM path --------------------------------------------------------------------------------
 
   logic [DmaPorts-1:0] granted_d, granted_q, granted_now;
-  logic                tcdm_go, tcdm_elem_done, meta_valid;
-  logic                pend_q;           // the element whose last word was granted last cycle
-  logic [2:0]          pend_off_q, pend_log2_q;
+  logic                tcdm_go, tcdm_chunk_done, meta_valid;
+  logic                pend_q;           // the chunk whose last word was granted last cycle
+  logic [2:0]          pend_off_q;
+  logic [6:0]          pend_len_q;
   logic [DmaPorts-1:0][63:0] rbuf_q, rmerged;
 
   assign tcdm_go = desc_valid_i && !empty_desc && !src_l3 &&
@@ -88,23 +99,23 @@ module snax_dma_reader
       tcdm_req_o[i]  = tcdm_go && word_mask[i] && !granted_q[i];
       tcdm_addr_o[i] = {addr[31:3], 3'b000} + 32'(8 * i);
     end
-    granted_now    = granted_q | (tcdm_req_o & tcdm_gnt_i);
-    tcdm_elem_done = tcdm_go && ((granted_now & word_mask) == word_mask);
-    granted_d      = tcdm_elem_done ? '0 : granted_now;
+    granted_now     = granted_q | (tcdm_req_o & tcdm_gnt_i);
+    tcdm_chunk_done = tcdm_go && ((granted_now & word_mask) == word_mask);
+    granted_d       = tcdm_chunk_done ? '0 : granted_now;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      granted_q   <= '0;
-      pend_q      <= 1'b0;
-      pend_off_q  <= '0;
-      pend_log2_q <= '0;
-      rbuf_q      <= '0;
+      granted_q  <= '0;
+      pend_q     <= 1'b0;
+      pend_off_q <= '0;
+      pend_len_q <= '0;
+      rbuf_q     <= '0;
     end else begin
-      granted_q   <= granted_d;
-      pend_q      <= tcdm_elem_done;
-      pend_off_q  <= addr[2:0];
-      pend_log2_q <= desc_i.elem_log2;
+      granted_q  <= granted_d;
+      pend_q     <= tcdm_chunk_done;
+      pend_off_q <= addr[2:0];
+      pend_len_q <= len;
       for (int unsigned i = 0; i < DmaPorts; i++) begin
         if (tcdm_rvalid_i[i]) rbuf_q[i] <= tcdm_rdata_i[i];
       end
@@ -113,7 +124,7 @@ module snax_dma_reader
 
   always_comb begin
     rmerged = '0;
-    if (pend_q) begin  // only needed when an element completes (simulation speed)
+    if (pend_q) begin  // only needed when a chunk completes (simulation speed)
       for (int unsigned i = 0; i < DmaPorts; i++) begin
         rmerged[i] = tcdm_rvalid_i[i] ? tcdm_rdata_i[i] : rbuf_q[i];
       end
@@ -139,7 +150,7 @@ module snax_dma_reader
     .clk_i,
     .rst_ni,
     .push_i (l3_fire),
-    .data_i ({addr[5:0], desc_i.elem_log2}),
+    .data_i ({addr[5:0], len}),
     .pop_i  (l3_rsp_valid_i),
     .data_o (meta_head),
     .valid_o(meta_valid),
@@ -149,24 +160,22 @@ module snax_dma_reader
 
   // Descriptor progress and FIFO push ----------------------------------------------------------
 
-  assign step       = tcdm_elem_done || l3_fire;
+  assign step       = tcdm_chunk_done || l3_fire;
   assign desc_pop_o = (step && last) || (desc_valid_i && empty_desc);
 
   // The 512-bit data path is only evaluated when something is pushed (simulation speed).
-  logic [2:0] push_log2;
   always_comb begin
     push_data_o = '0;
-    push_log2   = pend_log2_q;
     if (l3_rsp_valid_i) begin
-      push_data_o = l3_rsp_rdata_i >> {meta_head[MetaW-1:3], 3'b000};
-      push_log2   = meta_head[2:0];
+      push_data_o.data = l3_rsp_rdata_i >> {meta_head[MetaW-1:7], 3'b000};
+      push_data_o.len  = meta_head[6:0];
     end else if (pend_q) begin
-      if (pend_log2_q >= 3'd3) push_data_o = rmerged;
-      else                     push_data_o = DmaWidth'(rmerged[0] >> {pend_off_q, 3'b000});
+      push_data_o.data = rmerged >> {pend_off_q, 3'b000};
+      push_data_o.len  = pend_len_q;
     end
   end
   assign push_o  = l3_rsp_valid_i || pend_q;
-  assign bytes_o = push_o ? 8'd1 << push_log2 : 8'd0;
+  assign bytes_o = push_o ? 8'(push_data_o.len) : 8'd0;
 
   // Assertions --------------------------------------------------------------------------------
 
@@ -177,13 +186,17 @@ module snax_dma_reader
       !(l3_rsp_valid_i && pend_q))
     else $error("DMA: L3 and TCDM data collided at the data FIFO");
   TcdmSrcInRange: assert property (@(posedge clk_i) disable iff (!rst_ni)
-      tcdm_go |-> in_tcdm(addr) && in_tcdm(addr + (32'd1 << desc_i.elem_log2) - 32'd1))
-    else $error("DMA: source element at 0x%08x is not inside the TCDM", addr);
+      tcdm_go |-> in_tcdm(addr) && in_tcdm(addr + 32'(len) - 32'd1))
+    else $error("DMA: source bytes 0x%08x + %0d are not inside the TCDM", addr, len);
   TcdmSrcAligned: assert property (@(posedge clk_i) disable iff (!rst_ni)
       tcdm_go |-> (6'(addr[2:0]) & elem_align_mask(desc_i.elem_log2) & 6'h7) == '0)
     else $error("DMA: TCDM source element at 0x%08x is not aligned", addr);
   L3SrcAligned: assert property (@(posedge clk_i) disable iff (!rst_ni)
       l3_valid_o |-> (addr[5:0] & elem_align_mask(desc_i.elem_log2)) == '0)
     else $error("DMA: L3 source element at 0x%08x is not aligned to its size", addr);
+  ChunkInLine: assert property (@(posedge clk_i) disable iff (!rst_ni)
+      (tcdm_go || l3_valid_o) |->
+        len != '0 && 8'(len) + (src_l3 ? 8'(addr[5:0]) : 8'(addr[2:0])) <= 8'd64)
+    else $error("DMA: source chunk of %0d bytes at 0x%08x crosses its line", len, addr);
 
 endmodule
