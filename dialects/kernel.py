@@ -361,8 +361,118 @@ class RescaleF32Op(KernelOp):
         return min(max(q, self.min.value.data), self.max.value.data)
 
 
+def _f32_operand_ok(bits: int) -> bool:
+    """Finite float32 bits with magnitude below 2^100 (biased exponent <= 226)."""
+    return 0 <= bits < 1 << 32 and ((bits >> 23) & 0xFF) <= 226
+
+
+@irdl_op_definition
+class AddF32Op(KernelOp):
+    """onnxruntime's float32 quantized add (QLinearAdd on x86) of two int8 values:
+
+        r      = fma(float32(lhs - lhs_zp), ra, fma(float32(rhs - rhs_zp), rb, offset))
+        result = clamp(round_half_even(r) + output_zp, min, max)
+
+    with exactly rounded float32 fused multiply-adds; `ra`, `rb`, `offset` are given by their
+    IEEE float32 bits (`ra_bits`, `rb_bits`, `offset_bits`: finite, magnitude below 2^100).
+    int8 operands and result; |lhs_zp|, |rhs_zp| <= 256 (|x'| < 2^9: the core's integer
+    FMA of `kernel-to-arith` keeps the product in 33 bits; the SIMD `fadd` takes more). The
+    reference is
+    `snaxc.golden.requant.add_f32` (what the SIMD `fadd` computes).
+    """
+
+    name = "kernel.add_f32"
+
+    lhs = operand_def(IntegerType)
+    rhs = operand_def(IntegerType)
+    lhs_zp = prop_def(IntegerAttr[I64])
+    rhs_zp = prop_def(IntegerAttr[I64])
+    ra_bits = prop_def(IntegerAttr[I64])
+    rb_bits = prop_def(IntegerAttr[I64])
+    offset_bits = prop_def(IntegerAttr[I64])
+    output_zp = prop_def(IntegerAttr[I64])
+    min = prop_def(IntegerAttr[I64])
+    max = prop_def(IntegerAttr[I64])
+
+    assembly_format = (
+        "$lhs `,` $rhs `zp` $lhs_zp `,` $rhs_zp `scales` $ra_bits `,` $rb_bits `offset` "
+        "$offset_bits `out_zp` $output_zp `clamp` $min `,` $max attr-dict `:` type($lhs) `,` "
+        "type($rhs) `->` type($result)"
+    )
+
+    def __init__(
+        self,
+        lhs: SSAValue,
+        rhs: SSAValue,
+        result_type: IntegerType,
+        *,
+        lhs_zp: int,
+        rhs_zp: int,
+        ra: float,
+        rb: float,
+        offset: float,
+        output_zp: int,
+        min: int,
+        max: int,
+    ):
+        props = {
+            "lhs_zp": lhs_zp,
+            "rhs_zp": rhs_zp,
+            "ra_bits": f32_bits(ra),
+            "rb_bits": f32_bits(rb),
+            "offset_bits": f32_bits(offset),
+            "output_zp": output_zp,
+            "min": min,
+            "max": max,
+        }
+        super().__init__(
+            operands=[lhs, rhs],
+            properties={k: IntegerAttr(v, 64) for k, v in props.items()},
+            result_types=[result_type],
+        )
+
+    def prop(self, name: str) -> int:
+        return getattr(self, name).value.data
+
+    def verify_(self) -> None:
+        for v in (self.lhs, self.rhs, self.result):
+            if _width(v) != 8:
+                raise VerifyException(f"kernel.add_f32 takes and gives i8, got {v.type}")
+        for name in ("ra_bits", "rb_bits", "offset_bits"):
+            if not _f32_operand_ok(self.prop(name)):
+                raise VerifyException(
+                    f"{name} {self.prop(name):#x} must be the bits of a finite float32 below 2^100"
+                )
+        for name in ("lhs_zp", "rhs_zp"):
+            if abs(self.prop(name)) > 256:
+                raise VerifyException(f"{name} must be within [-256, 256]")
+        if not -128 <= self.prop("min") <= self.prop("max") <= 127:
+            raise VerifyException(
+                f"clamp range [{self.prop('min')}, {self.prop('max')}] must be ordered and "
+                "inside [-128, 127]"
+            )
+        if not -128 <= self.prop("output_zp") <= 127:
+            raise VerifyException("output zero point must fit i8")
+
+    def reference(self, *args: int) -> int:
+        from snaxc.golden.requant import add_f32
+
+        a, b = args[:2]
+        r = add_f32(
+            np.array([a - self.prop("lhs_zp")]),
+            np.array([b - self.prop("rhs_zp")]),
+            f32_value(self.prop("ra_bits")),
+            f32_value(self.prop("rb_bits")),
+            f32_value(self.prop("offset_bits")),
+            self.prop("output_zp"),
+            self.prop("min"),
+            self.prop("max"),
+        )
+        return int(r[0])
+
+
 Kernel = Dialect(
     "kernel",
-    [AddOp, MulOp, MaxOp, ReluOp, MacOp, QMacOp, RescaleOp, RescaleF32Op],
+    [AddOp, MulOp, MaxOp, ReluOp, MacOp, QMacOp, RescaleOp, RescaleF32Op, AddF32Op],
     [],
 )

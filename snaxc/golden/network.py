@@ -12,12 +12,15 @@ golden models of the accelerators (`snaxc.golden.gemm`, `snaxc.golden.simd`):
   (`snaxc.quantize.fixed_point_multiplier`; see `snaxc.quantize.REQUANT_MODES`). A grouped
   (depthwise) convolution is one `gemm` per group. ReLU is the output clamp: onnxruntime
   folds it into the output zero point -128, so saturation at -128 is the ReLU.
-- Add: with equal input scales one SIMD `add` of the zero-point-corrected inputs,
-  requantized. With different scales the two inputs are brought to a common fixed-point
-  scale first: each is widened to int32 by the GeMM (`x - zx` against a 1x1 identity) and
-  multiplied by its integer multiplier (`snaxc.quantize.add_params`; SIMD `mul`, int32;
-  |x - zx| * 2**22 <= 255 * 2**22 < 2**30), then the SIMD `add` requantizes the sum with
-  `s_max / (2**22 * y_scale)`.
+- Add: with float32 requantization (the default) one SIMD `fadd`: onnxruntime's float32
+  QLinearAdd (`snaxc.golden.requant.add_f32`) on the uint8 values of its U8 kernel
+  (`x + 128`, zero points + 128: `f32_fadd_params`), output zero point -128. With
+  `requant="fixed-point"`: with equal input scales one SIMD `add` of the
+  zero-point-corrected inputs, requantized. With different scales the two inputs are brought
+  to a common fixed-point scale first: each is widened to int32 by the GeMM (`x - zx`
+  against a 1x1 identity) and multiplied by its integer multiplier
+  (`snaxc.quantize.add_params`; SIMD `mul`, int32; |x - zx| * 2**22 <= 255 * 2**22 <
+  2**30), then the SIMD `add` requantizes the sum with `s_max / (2**22 * y_scale)`.
 - MaxPool: SIMD `rmax` over the window (padding with -128), requantized (an exact copy
   when the output keeps the input's scale and zero point).
 - AveragePool, GlobalAveragePool (windows without padding): onnxruntime's float32 result
@@ -50,7 +53,12 @@ from onnx import numpy_helper
 from snaxc.errors import SnaxcError
 from snaxc.frontend.uint8 import activations_to_int8
 from snaxc.golden.gemm import gemm
-from snaxc.golden.requant import average_pool_f32, onnxruntime_scale, requantize_f32
+from snaxc.golden.requant import (
+    average_pool_f32,
+    f32_fadd_params,
+    onnxruntime_scale,
+    requantize_f32,
+)
 from snaxc.golden.simd import simd
 from snaxc.quantize import REQUANT_MODES, add_params, requant_params
 
@@ -286,6 +294,23 @@ class NetworkModel:
         x, y = self._qin(node, 0), self._qin(node, 1)
         if x.q.shape != y.q.shape:
             raise SnaxcError(f"node {node.name!r}: broadcasting Add is not supported")
+        if self.requant == "float32":
+            u8 = (x.zero_point + 128, y.zero_point + 128, zo + 128)
+            ra, rb, f = f32_fadd_params(x.scale, y.scale, so, *u8)
+            bits = [int(np.array(v, np.float32).view(np.uint32)) for v in (ra, rb, f)]
+            self.ops_run.append("simd.fadd")
+            return simd(
+                "fadd",
+                x.q,
+                y.q,
+                x_zero_point=-128,
+                y_zero_point=-128,
+                out_dtype=np.int8,
+                out_zero_point=-128,
+                scale_x=bits[0],
+                scale_y=bits[1],
+                offset=bits[2],
+            )
         mx, my, multiplier, shift = add_params(x.scale, y.scale, so)
         rq = {"multiplier": multiplier, "shift": shift}
         if mx == my == 1:

@@ -13,6 +13,8 @@ Elementwise (all maps identity, all loops parallel; inputs and output of equal s
     kernel.relu                             int32 -> int32, int8 -> int8
     kernel.rescale                          int32 -> int8, int8 -> int8  (operation `copy`
                                             with the requantization of the output stage)
+    kernel.add_f32                          int8 x int8 -> int8  (operation `fadd`: the
+                                            float32 QLinearAdd, rA/rB/F bits as given)
 
 int8 `add`/`mul` are not dispatched: the kernels wrap at 8 bits, the vector unit saturates.
 
@@ -111,7 +113,7 @@ class VectorJob:
 
     operation: str
     elems: int
-    params: dict[str, int | bool]
+    params: dict[str, int | bool | float]
     x: SSAValue
     y: SSAValue | None
     z: SSAValue
@@ -135,6 +137,22 @@ def match_elementwise(g: linalg.GenericOp) -> VectorJob | None:
     widths = [_width(v) for v in g.inputs]
     zw = _width(z)
     elems = prod(shape)
+    if isinstance(op, kernel.AddF32Op):
+        if len(g.inputs) != 2 or (op.lhs, op.rhs) != (args[0], args[1]):
+            return None
+        if widths != [8, 8] or zw != 8:
+            return None
+        params: dict[str, int | bool | float] = {
+            "x_zp": op.prop("lhs_zp"),
+            "y_zp": op.prop("rhs_zp"),
+            "scale_x": float(kernel.f32_value(op.prop("ra_bits"))),
+            "scale_y": float(kernel.f32_value(op.prop("rb_bits"))),
+            "offset": float(kernel.f32_value(op.prop("offset_bits"))),
+            "out_zp": op.prop("output_zp"),
+            "clamp_min": op.prop("min"),
+            "clamp_max": op.prop("max"),
+        }
+        return VectorJob("fadd", elems, params, *g.inputs, z)
     if isinstance(op, kernel.AddOp | kernel.MulOp | kernel.MaxOp):
         if len(g.inputs) != 2 or {op.lhs, op.rhs} != {args[0], args[1]} or op.lhs is op.rhs:
             return None
@@ -156,7 +174,7 @@ def match_elementwise(g: linalg.GenericOp) -> VectorJob | None:
     if isinstance(op, kernel.RescaleOp) and widths in ([32], [8]) and zw == 8:
         if op.shift.value.data > 62:
             return None
-        params: dict[str, int | bool] = {
+        params = {
             "in_int32": widths == [32],
             "out_int8": True,
             "x_zp": op.input_zp.value.data,

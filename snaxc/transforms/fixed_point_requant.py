@@ -27,7 +27,9 @@ stage and the SIMD unit). This pass rewrites, on tensors before bufferization:
 Float32 requantization (`requant="float32"`, the default; `snaxc.quantize.REQUANT_MODES`):
 a GeMM output (an int32 accumulator, with or without bias, requantized to int8) becomes
 `kernel.rescale_f32` with onnxruntime's float32 scale `float32(sx / so)` (sx is already the
-float32 product x_scale * w_scale), and the average-pool sandwich becomes
+float32 product x_scale * w_scale), the residual add of two int8 tensors becomes
+`kernel.add_f32` (onnxruntime's QLinearAdd: `fma(a, rA, fma(b, rB, F))` in float32 on the
+uint8 values, see `snaxc.golden.requant.add_f32`), and the average-pool sandwich becomes
 
     s = fsum(x)   float32 sum over the window of float32(sitofp(x - zx) * sx), in window
                   order, from 0.0 (one generic, the SIMD `fsum`'s operation)
@@ -478,9 +480,46 @@ class RequantizeBiasedAccumulator(_QuantizePattern):
         _erase_if_dead(rewriter, add_op, d_acc_op, d_bias_op)
 
 
+def _add_f32(
+    dx: Dequantize, dy: Dequantize, q: Quantize
+) -> Callable[[SSAValue, SSAValue], kernel.AddF32Op] | None:
+    """onnxruntime's float32 QLinearAdd of two int8 tensors as `kernel.add_f32`, on the
+    uint8 values of the U8 kernel (`snaxc.frontend.uint8`: u8 = i8 + 128, zero points + 128):
+    rA, rB, F of `snaxc.golden.requant.f32_fadd_params`, input zero points -128, output
+    zero point -128 (the uint8 saturation [0, 255] is the int8 clamp). None when the inputs or
+    the output are not int8, or the parameters leave the op's domain."""
+    from snaxc.golden.requant import F32_FADD_LIMIT, f32_fadd_params
+
+    i8 = IntegerType(8)
+    if _element_type(dx.input) != i8 or _element_type(dy.input) != i8 or q.result_type != i8:
+        return None
+    u8 = [d.zero_point + 128 for d in (dx, dy)] + [q.zero_point + 128]
+    ra, rb, f = f32_fadd_params(dx.scale, dy.scale, q.scale, *u8)
+    if not all(np.isfinite(v) and abs(float(v)) < F32_FADD_LIMIT for v in (ra, rb, f)):
+        return None
+
+    def build(a: SSAValue, b: SSAValue) -> kernel.AddF32Op:
+        return kernel.AddF32Op(
+            a,
+            b,
+            i8,
+            lhs_zp=-128,
+            rhs_zp=-128,
+            ra=float(ra),
+            rb=float(rb),
+            offset=float(f),
+            output_zp=-128,
+            min=q.lo,
+            max=q.hi,
+        )
+
+    return build
+
+
 class IntegerAdd(_QuantizePattern):
     """The residual-add sandwich `Q(D(x) + D(y))` of two int8 tensors ->
-    `rescale((x - zx) * mx + (y - zy) * my)` (`snaxc.quantize.add_params`)."""
+    `rescale((x - zx) * mx + (y - zy) * my)` (`snaxc.quantize.add_params`); in float32 mode
+    `kernel.add_f32` (onnxruntime's float32 QLinearAdd, the SIMD `fadd`)."""
 
     def rewrite_quantize(self, generic, q, rewriter):
         add_op = _producer(q.input)
@@ -496,6 +535,23 @@ class IntegerAdd(_QuantizePattern):
             return
         if any(_element_type(d.input).width.data > 16 for d in (dx, dy)):
             return  # the bound on the fixed-point sum assumes narrow inputs
+        if self.float32:
+            f32_add = _add_f32(dx, dy, q)
+            if f32_add is not None:
+
+                def f32_body(args: Sequence[SSAValue]) -> list[Operation]:
+                    return [f32_add(args[0], args[1])]
+
+                new = _elementwise(
+                    [dx.input, dy.input],
+                    generic.outputs[0],
+                    [*add_op.indexing_maps.data[:2], generic.indexing_maps.data[1]],
+                    generic.iterator_types,
+                    f32_body,
+                )
+                rewriter.replace(generic, new)
+                _erase_if_dead(rewriter, add_op, *d_ops)
+                return
         mx, my, multiplier, shift = add_params(dx.scale, dy.scale, q.scale)
 
         def body(args: Sequence[SSAValue]) -> list[Operation]:

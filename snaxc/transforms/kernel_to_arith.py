@@ -18,6 +18,20 @@ even in every step, so bit-exact with `snaxc.golden.requant.requantize_f32`):
 (the rounding by the 1.5 * 2**23 addition needs no `roundevenf`, which the core's
 compiler-rt does not provide). `recognize-rescale` turns exactly this body back into
 `kernel.rescale_f32`.
+
+`kernel.add_f32` (onnxruntime's float32 QLinearAdd: two exactly rounded float32 FMAs)
+becomes a call of the private function `@snaxc_add_f32` (added to the module once), then the
+output zero point and the clamp. The function computes the FMAs in i64 integer steps, as
+the SIMD `fadd` does (`snax_requant_pkg::f32_fma`), for |x'|, |y'| < 2**9 (the kernel op's
+domain): the exact product |x'| * ma (at most 33 bits) and the addend's mantissa are
+aligned in a 60-bit window whose top holds the larger operand (an operand reaching below
+it is at least 2**27 times smaller than the other and enters as a sticky bit, which cannot
+move the rounding position 30 bits higher), summed, rounded half to even to 24 significant
+bits (unbounded exponent: every value is a multiple of 2**-149, so this is IEEE's result
+without overflow, see `snaxc.golden.requant`); the final rounding to an integer saturates
+at 2**24. No floating point (compiler-rt has no `fmaf`; f64 would double-round), and a call
+survives the upstream round trip (canonicalisation, CSE) unchanged, so `recognize-rescale`
+turns it back into `kernel.add_f32`.
 """
 
 from __future__ import annotations
@@ -25,9 +39,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, ModuleOp, f32, i32, i64
-from xdsl.ir import Operation, SSAValue
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import (
+    FloatAttr,
+    FunctionType,
+    IntegerAttr,
+    IntegerType,
+    ModuleOp,
+    f32,
+    i32,
+    i64,
+)
+from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -177,6 +200,188 @@ class ExpandRescaleF32(RewritePattern):
         rewriter.replace(op, e.ops)
 
 
+ADD_F32_FUNC = "snaxc_add_f32"
+"""The private function `kernel.add_f32` expands into (one per module, integer arith only);
+`recognize-rescale` turns a generic body calling it back into `kernel.add_f32`."""
+
+_W = 60
+"""Alignment window of the integer FMA (bits): the product |x'| * ma has at most 33 bits
+(|x'| < 2**9), the addend 25; an operand below the window is 2**27 times smaller than the
+other, its bits only a sticky bit (see the module docstring)."""
+
+
+class _I64:
+    """Branch-free i64 integer arith on SSA values (shift amounts kept in [0, 63])."""
+
+    def __init__(self, e: _Emitter):
+        self.e = e
+
+    def c(self, v: int) -> SSAValue:
+        return self.e.const(v, i64)
+
+    def op(self, cls, a: SSAValue, b: SSAValue | int) -> SSAValue:
+        return self.e.add(cls(a, b if isinstance(b, SSAValue) else self.c(b)))
+
+    def cmp(self, a: SSAValue, b: SSAValue | int, pred: str) -> SSAValue:
+        return self.e.add(arith.CmpiOp(a, b if isinstance(b, SSAValue) else self.c(b), pred))
+
+    def sel(self, cond: SSAValue, a: SSAValue | int, b: SSAValue | int) -> SSAValue:
+        a = a if isinstance(a, SSAValue) else self.c(a)
+        b = b if isinstance(b, SSAValue) else self.c(b)
+        return self.e.add(arith.SelectOp(cond, a, b))
+
+    def clamp_shift(self, n: SSAValue) -> SSAValue:
+        n = self.op(arith.MaxSIOp, n, 0)
+        return self.op(arith.MinSIOp, n, 62)
+
+    def bit_length(self, x: SSAValue) -> SSAValue:
+        """Bit length of 0 <= x < 2**63, by halves."""
+        n = self.c(0)
+        for step in (32, 16, 8, 4, 2, 1):
+            t = self.op(arith.ShRUIOp, x, step)
+            nz = self.cmp(t, 0, "ne")
+            x = self.sel(nz, t, x)
+            n = self.op(arith.AddiOp, n, self.sel(nz, step, 0))
+        return self.op(arith.AddiOp, n, self.e.add(arith.ExtUIOp(self.cmp(x, 0, "ne"), i64)))
+
+    def shift_rne(self, x: SSAValue, n: SSAValue) -> SSAValue:
+        """x / 2**n rounded half to even (x >= 0, 0 <= n <= 63)."""
+        q = self.op(arith.ShRUIOp, x, n)
+        one_n = self.op(arith.ShLIOp, self.c(1), n)
+        rem = self.op(arith.AndIOp, x, self.op(arith.SubiOp, one_n, 1))
+        half = self.op(arith.ShRUIOp, one_n, 1)
+        pos = self.cmp(n, 0, "sgt")
+        gt = self.cmp(rem, half, "ugt")
+        tie_odd = self.op(
+            arith.AndIOp, self.cmp(rem, half, "eq"), self.cmp(self.op(arith.AndIOp, q, 1), 1, "eq")
+        )
+        up = self.op(arith.AndIOp, pos, self.op(arith.OrIOp, gt, tie_odd))
+        return self.op(arith.AddiOp, q, self.e.add(arith.ExtUIOp(up, i64)))
+
+    def align(self, m: SSAValue, e: SSAValue, e_lo: SSAValue) -> SSAValue:
+        """m * 2**e in units of 2**(e_lo - 1), a sticky bit for bits below the window."""
+        up = self.op(arith.ShLIOp, m, self.clamp_shift(self.op(arith.SubiOp, e, e_lo)))
+        up = self.op(arith.ShLIOp, up, 1)
+        sh = self.clamp_shift(self.op(arith.SubiOp, e_lo, e))
+        lost = self.op(
+            arith.AndIOp, m, self.op(arith.SubiOp, self.op(arith.ShLIOp, self.c(1), sh), 1)
+        )
+        down = self.op(arith.ShLIOp, self.op(arith.ShRUIOp, m, sh), 1)
+        down = self.op(arith.OrIOp, down, self.e.add(arith.ExtUIOp(self.cmp(lost, 0, "ne"), i64)))
+        return self.sel(self.cmp(e, e_lo, "sge"), up, down)
+
+    def unpack(self, bits: SSAValue) -> tuple[SSAValue, SSAValue, SSAValue]:
+        """(negative, exponent, mantissa) of float32 bits (i64 holding the 32 bits)."""
+        neg = self.cmp(self.op(arith.ShRUIOp, bits, 31), 1, "eq")
+        exp = self.op(arith.AndIOp, self.op(arith.ShRUIOp, bits, 23), 0xFF)
+        normal = self.cmp(exp, 0, "ne")
+        m = self.op(arith.AndIOp, bits, 0x7F_FFFF)
+        m = self.op(arith.OrIOp, m, self.sel(normal, 1 << 23, 0))
+        ex = self.op(arith.SubiOp, self.op(arith.MaxSIOp, exp, 1), 150)
+        return neg, ex, m
+
+    def fma(self, x: SSAValue, a: tuple, c: tuple) -> tuple[SSAValue, SSAValue, SSAValue]:
+        """float32(x * a + c) rounded once, as (negative, exponent, mantissa <= 2**24), for
+        |x| < 2**9 and float32 values a, c (unbounded exponent: see the module docstring)."""
+        a_neg, a_e, a_m = a
+        c_neg, c_e, c_m = c
+        x_neg = self.cmp(x, 0, "slt")
+        p_neg = self.op(arith.XOrIOp, x_neg, a_neg)
+        pm = self.op(arith.MuliOp, self.sel(x_neg, self.op(arith.SubiOp, self.c(0), x), x), a_m)
+        c_zero = self.cmp(c_m, 0, "eq")
+        tp = self.op(arith.AddiOp, a_e, self.bit_length(pm))
+        tc = self.op(arith.AddiOp, c_e, self.bit_length(c_m))
+        top = self.sel(self.op(arith.OrIOp, c_zero, self.cmp(tp, tc, "sgt")), tp, tc)
+        e_lo = self.sel(self.op(arith.OrIOp, c_zero, self.cmp(a_e, c_e, "slt")), a_e, c_e)
+        e_lo = self.op(arith.MaxSIOp, e_lo, self.op(arith.SubiOp, top, _W))
+        vp = self.align(pm, a_e, e_lo)
+        vc = self.sel(c_zero, 0, self.align(c_m, c_e, e_lo))
+        zero = self.c(0)
+        vp = self.sel(p_neg, self.op(arith.SubiOp, zero, vp), vp)
+        vc = self.sel(c_neg, self.op(arith.SubiOp, zero, vc), vc)
+        total = self.op(arith.AddiOp, vp, vc)
+        neg = self.cmp(total, 0, "slt")
+        mag = self.sel(neg, self.op(arith.SubiOp, zero, total), total)
+        d = self.op(arith.MaxSIOp, self.op(arith.SubiOp, self.bit_length(mag), 24), 0)
+        m = self.shift_rne(mag, d)
+        ex = self.op(arith.AddiOp, self.op(arith.SubiOp, e_lo, 1), d)
+        p_zero = self.cmp(pm, 0, "eq")
+        return (
+            self.sel(p_zero, c_neg, neg),
+            self.sel(p_zero, c_e, ex),
+            self.sel(p_zero, c_m, m),
+        )
+
+    def to_int(self, v: tuple) -> SSAValue:
+        """round_half_even of a value, magnitudes saturated at 2**24."""
+        neg, ex, m = v
+        sat = self.c(1 << 24)
+        small = self.shift_rne(m, self.clamp_shift(self.op(arith.SubiOp, self.c(0), ex)))
+        big = self.op(arith.ShLIOp, m, self.op(arith.MinSIOp, self.op(arith.MaxSIOp, ex, 0), 8))
+        big = self.op(arith.MinSIOp, big, sat)
+        big = self.sel(self.cmp(ex, 8, "sge"), sat, big)
+        r = self.sel(self.cmp(ex, 0, "sge"), big, small)
+        r = self.sel(self.cmp(m, 0, "eq"), 0, r)
+        return self.sel(neg, self.op(arith.SubiOp, self.c(0), r), r)
+
+
+def add_f32_function() -> func.FuncOp:
+    """`snaxc_add_f32(x', y', ra, rb, f: i32) -> i32`: round_half_even(fma(x', ra,
+    fma(y', rb, f))) with magnitudes saturated at 2**24 (rA, rB, F as float32 bits; |x'|,
+    |y'| < 2**9), in i64 integer arith."""
+    block = Block(arg_types=[i32] * 5)
+    e = _Emitter()
+    b = _I64(e)
+    xs, ys = (e.add(arith.ExtSIOp(a, i64)) for a in block.args[:2])
+    ra, rb, f = (e.add(arith.ExtUIOp(a, i64)) for a in block.args[2:])
+    t = b.fma(ys, b.unpack(rb), b.unpack(f))
+    r = b.fma(xs, b.unpack(ra), t)
+    q = b.to_int(r)
+    out = e.add(arith.TruncIOp(q, i32))
+    block.add_ops([*e.ops, func.ReturnOp(out)])
+    return func.FuncOp(
+        ADD_F32_FUNC, FunctionType.from_lists([i32] * 5, [i32]), Region(block), "private"
+    )
+
+
+def ensure_add_f32_function(module: ModuleOp) -> None:
+    """Add `@snaxc_add_f32` at the end of `module` if it is called and not defined there (a
+    declaration is replaced by the definition)."""
+    calls = (o for o in module.walk() if isinstance(o, func.CallOp))
+    if not any(c.callee.string_value() == ADD_F32_FUNC for c in calls):
+        return
+    for o in list(module.ops):
+        if isinstance(o, func.FuncOp) and o.sym_name.data == ADD_F32_FUNC:
+            if not o.is_declaration:
+                return
+            o.detach()
+            o.erase()
+    module.body.block.add_op(add_f32_function())
+
+
+class ExpandAddF32(RewritePattern):
+    """`kernel.add_f32` -> a call of `@snaxc_add_f32` (integer steps), then the output zero
+    point and the clamp (see the module docstring)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: kernel.AddF32Op, rewriter: PatternRewriter, /):
+        e = _Emitter()
+        xs = e.add(arith.SubiOp(e.extend(op.lhs, i32), e.const(op.prop("lhs_zp"), i32)))
+        ys = e.add(arith.SubiOp(e.extend(op.rhs, i32), e.const(op.prop("rhs_zp"), i32)))
+        params = [e.const(_i32(op.prop(n)), i32) for n in ("ra_bits", "rb_bits", "offset_bits")]
+        q = e.add(func.CallOp(ADD_F32_FUNC, [xs, ys, *params], [i32]))
+        q = e.add(arith.AddiOp(q, e.const(op.prop("output_zp"), i32)))
+        q = e.add(arith.MaxSIOp(q, e.const(op.prop("min"), i32)))
+        q = e.add(arith.MinSIOp(q, e.const(op.prop("max"), i32)))
+        e.add(arith.TruncIOp(q, _result_type(op)))
+        rewriter.replace(op, e.ops)
+
+
+def _i32(v: int) -> int:
+    v &= 0xFFFF_FFFF
+    return v - (1 << 32) if v >> 31 else v
+
+
 @dataclass(frozen=True)
 class KernelToArith(ModulePass):
     """Expand every `kernel` op into integer arith."""
@@ -193,7 +398,9 @@ class KernelToArith(ModulePass):
                     ExpandQMac(),
                     ExpandRescale(),
                     ExpandRescaleF32(),
+                    ExpandAddF32(),
                 ]
             ),
             apply_recursively=False,
         ).rewrite_module(op)
+        ensure_add_f32_function(op)

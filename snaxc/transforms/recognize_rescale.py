@@ -26,6 +26,11 @@ recognised too (`match_rescale_f32`; the body of that pass's docstring, exactly)
     sitofp (of the i32 argument or its extsi), mulf by a constant scale, cmpf ult + select
     and cmpf ugt + select with integer constants, addf/subf of 1.5 * 2**23, fptosi to i32,
     an optional addi of the output zero point, trunci
+
+and so is `kernel.add_f32`'s expansion (`match_add_f32`): a call of the private
+`@snaxc_add_f32` on `extsi(a) - zx`, `extsi(b) - zy` (canonicalised forms too) and three i32
+constants (the float32 bits of rA, rB, F), an optional addi of the output zero point, the
+clamp, trunci. The function is erased when no call of it is left.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith
+from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import Float32Type, FloatAttr, IntegerAttr, IntegerType, ModuleOp
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, BlockArgument, Operation, OpResult, SSAValue
@@ -46,6 +51,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from snaxc.dialects import kernel
+from snaxc.transforms.kernel_to_arith import ADD_F32_FUNC
 
 
 def _constant(value: SSAValue) -> int | None:
@@ -223,6 +229,78 @@ def match_rescale_f32(
     return RescaleF32Params(x, scale, zp, lo + zp, hi + zp), ops
 
 
+def _centred(chain: _Chain, value: SSAValue, block: Block) -> tuple[BlockArgument, int]:
+    """(i8 block argument, zero point) of `extsi(arg) - zp` (canonicalised: `+ (-zp)`, or no
+    subtraction for zp = 0)."""
+    zp = 0
+    if isinstance(value, OpResult) and isinstance(value.op, arith.SubiOp):
+        value, zp = chain.binary_const(value, arith.SubiOp)
+    elif isinstance(value, OpResult) and isinstance(value.op, arith.AddiOp):
+        value, neg = chain.binary_const(value, arith.AddiOp)
+        zp = -neg
+    ext = chain.op(value, arith.ExtSIOp)
+    if ext is None:
+        raise _NoMatch
+    arg = ext.operands[0]
+    if not isinstance(arg, BlockArgument) or arg.block is not block:
+        raise _NoMatch
+    return arg, zp
+
+
+def match_add_f32(root: SSAValue, block: Block) -> tuple[dict, list[Operation]] | None:
+    """The `kernel.add_f32` that `kernel-to-arith` expanded into `root` (a call of
+    `@snaxc_add_f32`, + output zero point, clamp, trunci), and the body ops it replaces."""
+    chain = _Chain(block)
+    try:
+        trunc = chain.op(root, arith.TruncIOp)
+        if trunc is None:
+            raise _NoMatch
+        x = trunc.operands[0]
+        bounds: dict[type[Operation], int] = {}
+        for _ in range(2):
+            kind = type(x.op) if isinstance(x, OpResult) else None
+            if kind not in (arith.MinSIOp, arith.MaxSIOp) or kind in bounds:
+                raise _NoMatch
+            x, bounds[kind] = chain.binary_const(x, kind)
+        zo = 0
+        if isinstance(x, OpResult) and isinstance(x.op, arith.AddiOp):
+            x, zo = chain.binary_const(x, arith.AddiOp)
+        call = chain.op(x, func.CallOp)
+        if call is None or call.callee.string_value() != ADD_F32_FUNC or len(call.operands) != 5:
+            raise _NoMatch
+        a, za = _centred(chain, call.operands[0], block)
+        b, zb = _centred(chain, call.operands[1], block)
+        bits = [_constant(v) for v in call.operands[2:]]
+        if any(v is None for v in bits):
+            raise _NoMatch
+    except _NoMatch:
+        return None
+    ra, rb, f = (float(kernel.f32_value(v)) for v in bits)  # type: ignore[arg-type]
+    params = dict(
+        lhs=a,
+        rhs=b,
+        lhs_zp=za,
+        rhs_zp=zb,
+        ra=ra,
+        rb=rb,
+        offset=f,
+        output_zp=zo,
+        min=bounds[arith.MaxSIOp],
+        max=bounds[arith.MinSIOp],
+    )
+    return params, chain.ops
+
+
+def _erase_unused_add_f32_function(module: ModuleOp) -> None:
+    calls = [o for o in module.walk() if isinstance(o, func.CallOp)]
+    if any(c.callee.string_value() == ADD_F32_FUNC for c in calls):
+        return
+    for o in list(module.ops):
+        if isinstance(o, func.FuncOp) and o.sym_name.data == ADD_F32_FUNC:
+            o.detach()
+            o.erase()
+
+
 class RecognizeRescale(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, generic: linalg.GenericOp, rewriter: PatternRewriter, /):
@@ -232,6 +310,10 @@ class RecognizeRescale(RewritePattern):
             return
         root = yield_op.operands[0]
         if not isinstance(root.type, IntegerType):
+            return
+        add_found = match_add_f32(root, block)
+        if add_found is not None:
+            self._replace_add_f32(root, block, *add_found, rewriter)
             return
         found = match_rescale(root, block)
         if found is None:
@@ -296,6 +378,29 @@ class RecognizeRescale(RewritePattern):
             if isinstance(op, arith.ConstantOp) and not op.result.uses:
                 rewriter.erase(op)
 
+    @staticmethod
+    def _replace_add_f32(
+        root: SSAValue, block: Block, p: dict, ops: list[Operation], rewriter: PatternRewriter
+    ) -> None:
+        matched = set(ops)
+        yield_op = block.last_op
+        for op in block.ops:
+            if op not in matched and op is not yield_op and not isinstance(op, arith.ConstantOp):
+                return
+        try:
+            assert isinstance(root.type, IntegerType)
+            new = kernel.AddF32Op(p.pop("lhs"), p.pop("rhs"), root.type, **p)
+            new.verify()
+        except Exception:
+            return  # outside the op's domain: stays a call
+        rewriter.replace(ops[0], new)
+        for op in ops[1:]:
+            if op.parent is not None:
+                rewriter.erase(op, safe_erase=False)
+        for op in list(block.ops):
+            if isinstance(op, arith.ConstantOp) and not op.result.uses:
+                rewriter.erase(op)
+
 
 @dataclass(frozen=True)
 class RecognizeRescalePass(ModulePass):
@@ -305,3 +410,4 @@ class RecognizeRescalePass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(RecognizeRescale(), apply_recursively=False).rewrite_module(op)
+        _erase_unused_add_f32_function(op)

@@ -137,3 +137,18 @@ def test_simd_fadd_golden_uses_register_bits():
     )
     want = _reference(x.astype(np.int64) + 128, y.astype(np.int64) + 128, ra, rb, f)
     np.testing.assert_array_equal(got, want)
+
+
+# fma(2**23 - 1, rB, F) = 2**30 + 192 - 2**-40 exactly (rB = (2**23 + 1) * 2**-40,
+# F = 2**30 + 128): float64 rounds the sum onto the float32 midpoint 2**30 + 192, from which
+# float32 rounding would go up to the even 2**30 + 256; the exact FMA gives 2**30 + 128.
+# Then fma(1, rA, t) with rA = -(2**30 + 128) gives 0 (128 with the double rounding).
+DOUBLE_ROUNDING_CASE = dict(ra=0xCE80_0001, rb=0x3700_0001, f=0x4E80_0001, x=1, y=2**23 - 1)
+
+
+def test_fma_f32_double_rounding_case():
+    c = DOUBLE_ROUNDING_CASE
+    ra, rb, f = (np.array(c[k], np.uint32).view(np.float32)[()] for k in ("ra", "rb", "f"))
+    t = fma_f32(np.array([c["y"]]), rb, np.array([f], np.float32))
+    assert float(t[0]) == 2.0**30 + 128 == float(_fma_exact(c["y"], rb, f))
+    assert add_f32(np.array([c["x"]]), np.array([c["y"]]), ra, rb, f)[0] == 0

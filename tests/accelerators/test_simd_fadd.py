@@ -127,6 +127,20 @@ def test_simd_fadd_ties_and_saturation(simd_tb, tmp_path):
         )
 
 
+def test_simd_fadd_double_rounding(simd_tb, tmp_path):
+    """The case where a float64 sum rounded again to float32 is off by one float32 ulp (see
+    tests/accelerators/test_fadd_golden.py): the exact FMA gives 0, double rounding 127."""
+    x = np.ones(64, np.int8)
+    y = np.full(64, 127, np.int8)
+    f32 = [
+        np.array(b, np.uint32).view(np.float32)[()] for b in (0xCE80_0001, 0x3700_0001, 0x4E80_0001)
+    ]
+    p = dict(ra=f32[0], rb=f32[1], f=f32[2], x_zp=0, y_zp=-(2**23 - 128), out_zp=0, lo=-128, hi=127)
+    _, got, expected = _run(simd_tb, tmp_path, x, y, p)
+    assert (expected == 0).all()
+    assert (got == 0).all(), got[:4]
+
+
 def test_simd_fadd_throughput(simd_tb, tmp_path):
     """One 64-lane beat per cycle, like add."""
     x, y, p = _case(3000)

@@ -45,6 +45,41 @@ CASES = {
         ["i32"],
         "i16",
     ),
+    # onnxruntime's float32 QLinearAdd (uint8 values: zero points -128): rA 0.5, rB 0.25,
+    # F -96.25; exact ties (0.5, 0.25, 0.125); huge values that saturate.
+    "add_f32": (
+        "kernel.add_f32 %0, %1 zp -128, -128 scales 0x3F000000, 0x3E800000 offset 0xC2C08000 "
+        "out_zp -128 clamp -128, 127 : i8, i8 -> i8",
+        ["i8", "i8"],
+        "i8",
+    ),
+    "add_f32_ties": (
+        "kernel.add_f32 %0, %1 zp 3, -5 scales 0x3F000000, 0x3E800000 offset 0x3E000000 "
+        "out_zp 7 clamp -100, 100 : i8, i8 -> i8",
+        ["i8", "i8"],
+        "i8",
+    ),
+    "add_f32_scales": (
+        "kernel.add_f32 %0, %1 zp -128, -128 scales 0x3D4CCCCD, 0x3F8CCCCD offset 0xC1A9999A "
+        "out_zp -128 clamp -128, 127 : i8, i8 -> i8",
+        ["i8", "i8"],
+        "i8",
+    ),
+    # fma(1, 1 + 2**-23, 2**24) = 2**24 + 2 (above the midpoint 2**24 + 1), then
+    # fma(-1, 2**24, t) = 2: x = -1, y = 1 must give 2 (0 if the first FMA rounded the
+    # midpoint; test_add_f32_rounding checks it directly).
+    "add_f32_rounding": (
+        "kernel.add_f32 %0, %1 zp 0, 0 scales 0x4B800000, 0x3F800001 offset 0x4B800000 "
+        "out_zp 0 clamp -128, 127 : i8, i8 -> i8",
+        ["i8", "i8"],
+        "i8",
+    ),
+    "add_f32_huge": (
+        "kernel.add_f32 %0, %1 zp 0, 0 scales 0x71000000, 0xF1000000 offset 0x3FC00000 "
+        "out_zp 0 clamp -128, 127 : i8, i8 -> i8",
+        ["i8", "i8"],
+        "i8",
+    ),
 }
 
 
@@ -57,6 +92,36 @@ def _func(body: str, args: list[str], result: str) -> str:
         f"func.func @k({params}) -> {result} attributes {{llvm.emit_c_interface}} {{\n"
         f"  %r = {op}\n  func.return %r : {result}\n}}\n"
     )
+
+
+def _engine(name: str):
+    from torch_mlir import ir
+    from torch_mlir.execution_engine import ExecutionEngine
+    from torch_mlir.passmanager import PassManager
+
+    body, args, result = CASES[name]
+    ctx = snaxc_context()
+    module = Parser(ctx, _func(body, args, result)).parse_module()
+    KernelToArith().apply(ctx, module)
+    ir_ctx = ir.Context()
+    with ir_ctx:
+        m = ir.Module.parse(module_text(module))
+        PassManager.parse("builtin.module(convert-to-llvm,reconcile-unrealized-casts)").run(
+            m.operation
+        )
+        return ExecutionEngine(m, opt_level=2), ir_ctx, m
+
+
+def test_add_f32_rounding():
+    engine, *_keep = _engine("add_f32_rounding")
+    out = ctypes.c_int8(0)
+    engine.invoke(
+        "k",
+        ctypes.pointer(ctypes.c_int8(-1)),
+        ctypes.pointer(ctypes.c_int8(1)),
+        ctypes.pointer(out),
+    )
+    assert out.value == 2
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -96,4 +161,52 @@ def test_expansion_matches_reference(name: str):
             want = reference.reference(*values)
             assert out.value == want, (
                 f"{name} seed {seed} trial {trial}: {values} -> {out.value}, want {want}"
+            )
+
+
+def test_add_f32_exhaustive_against_golden():
+    """Every (a, b) int8 pair for random float32 parameters (QLinearAdd-like, wide exponents
+    of both signs, subnormal F, huge values): the expansion equals `add_f32`."""
+    from snaxc.golden.requant import add_f32, f32_fadd_params
+
+    seed = 61
+    rng = np.random.default_rng(seed)
+    sets = []
+    for _ in range(2):
+        sa, sb, sc = (float(v) for v in rng.uniform(0.005, 0.2, 3))
+        u8 = [int(v) for v in rng.integers(0, 256, 3)]
+        sets.append((*f32_fadd_params(sa, sb, sc, *u8), -128, -128, -128))
+    for lo, hi in ((-3, 3), (-30, 30), (-149, 99)):
+        vals = [
+            np.float32(rng.choice([-1, 1]) * rng.uniform(1, 2) * 2.0 ** int(rng.integers(lo, hi)))
+            for _ in range(3)
+        ]
+        sets.append((*vals, int(rng.integers(-256, 257)), int(rng.integers(-256, 257)), 5))
+    sets.append((np.float32(1.0), np.float32(0.5), np.float32(np.ldexp(3.0, -149)), 0, 0, 0))
+    a = np.repeat(np.arange(-128, 128), 256)
+    b = np.tile(np.arange(-128, 128), 256)
+    for i, (ra, rb, f, zx, zy, zo) in enumerate(sets):
+        bits = [int(np.array(v, np.float32).view(np.uint32)) for v in (ra, rb, f)]
+        CASES[f"_exh{i}"] = (
+            f"kernel.add_f32 %0, %1 zp {zx}, {zy} scales {bits[0]}, {bits[1]} offset {bits[2]} "
+            f"out_zp {zo} clamp -128, 127 : i8, i8 -> i8",
+            ["i8", "i8"],
+            "i8",
+        )
+        try:
+            engine, *_keep = _engine(f"_exh{i}")
+        finally:
+            del CASES[f"_exh{i}"]
+        want = add_f32(a - zx, b - zy, ra, rb, f, zo)
+        out = ctypes.c_int8(0)
+        for j in range(a.size):
+            engine.invoke(
+                "k",
+                ctypes.pointer(ctypes.c_int8(int(a[j]))),
+                ctypes.pointer(ctypes.c_int8(int(b[j]))),
+                ctypes.pointer(out),
+            )
+            assert out.value == want[j], (
+                f"seed {seed} set {i} ({ra!r}, {rb!r}, {f!r}, zp {zx}, {zy}): a={a[j]} b={b[j]} "
+                f"-> {out.value}, want {want[j]}"
             )

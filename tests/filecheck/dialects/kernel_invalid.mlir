@@ -61,3 +61,19 @@ func.func @f32_wide(%x: i64) -> i8 {
   func.return %0 : i8
 }
 // CHECK: input type i64 is wider than i32
+
+// -----
+
+func.func @add_f32_inf(%a: i8, %b: i8) -> i8 {
+  %0 = kernel.add_f32 %a, %b zp -128, -128 scales 0x7F800000, 0x3E800000 offset 0 out_zp -128 clamp -128, 127 : i8, i8 -> i8
+  func.return %0 : i8
+}
+// CHECK: ra_bits 0x7f800000 must be the bits of a finite float32 below 2^100
+
+// -----
+
+func.func @add_f32_wide(%a: i32, %b: i8) -> i8 {
+  %0 = kernel.add_f32 %a, %b zp -128, -128 scales 0x3F000000, 0x3E800000 offset 0 out_zp -128 clamp -128, 127 : i32, i8 -> i8
+  func.return %0 : i8
+}
+// CHECK: kernel.add_f32 takes and gives i8, got i32

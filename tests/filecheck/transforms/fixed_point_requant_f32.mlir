@@ -1,7 +1,9 @@
 // The float32 requantization (fixed-point-requant's default) on the inputs of
 // fixed_point_requant.mlir: GeMM outputs become kernel.rescale_f32 with onnxruntime's float32
-// scale, the average pool a float32 sum (fsum) and a float32 finish; adds, max pools and
-// clips keep the fixed-point rescale (checked there).
+// scale, the average pool a float32 sum (fsum) and a float32 finish, the residual add
+// kernel.add_f32 (onnxruntime's QLinearAdd on the uint8 values: zero points -3, 7, -128 +
+// 128, rA = 0.5, rB = 0.25, F = 0 - (0.5 * 125 + 0.25 * 135) = -96.25); max pools and clips
+// keep the fixed-point rescale (checked there).
 // RUN: snax-opt %S/fixed_point_requant.mlir -p fixed-point-requant | filecheck %s
 // RUN: snax-opt %S/fixed_point_requant.mlir -p 'fixed-point-requant{requant="float32"}' | filecheck %s
 // RUN: snax-opt %S/fixed_point_requant.mlir -p fixed-point-requant | snax-opt | filecheck %s
@@ -30,7 +32,12 @@
 
 // Not GeMM outputs: fixed point as before.
 // CHECK-LABEL: func.func @residual_add(
-// CHECK: kernel.rescale %{{.*}} zp 0 mul 1073741824 shift 53 out_zp -128 clamp -128, 127 : i32 -> i8
+// CHECK-SAME: %[[X:.*]]: tensor<1x8xi8>, %[[Y:.*]]: tensor<1x8xi8>
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %[[Y]] : tensor<1x8xi8>, tensor<1x8xi8>) outs(%{{.*}} : tensor<1x8xi8>)
+// CHECK-NEXT: ^bb0(%[[A:.*]]: i8, %[[B:.*]]: i8, %{{.*}}: i8):
+// CHECK-NEXT: %[[R:.*]] = kernel.add_f32 %[[A]], %[[B]] zp -128, -128 scales 1056964608, 1048576000 offset 3267395584 out_zp -128 clamp -128, 127 : i8, i8 -> i8
+// CHECK-NEXT: linalg.yield %[[R]] : i8
+// CHECK-NOT: arith.addf
 // CHECK-LABEL: func.func @maxpool(
 // CHECK-NOT: kernel.rescale_f32
 // CHECK: arith.maxsi
