@@ -83,6 +83,7 @@ def contiguous(name: str, src: int, dst: int, nbytes: int, elem_log2: int = 6) -
 def cases(cfg: ClusterConfig) -> list[Case]:
     big = min(cfg.tcdm_bytes // 2, 64 * 1024)
     half = big // 2
+    quarter = big // 4
     rows, row_bytes, pitch = 64, 512, 4096
     e8 = 8
     return [
@@ -120,6 +121,80 @@ def cases(cfg: ClusterConfig) -> list[Case]:
             [64 * e8, e8],
             [64 * 64],
             [e8],
+        ),
+        # Byte-aligned (E = 1) copies: the innermost loops are contiguous, so the DMA moves
+        # them a run per cycle (up to 64 B) whatever the offsets of source and destination.
+        Case(
+            f"L3->TCDM contiguous {quarter // 1024} KiB, +3 -> +5, E=1",
+            L3_SRC + 3,
+            TCDM_BASE + 5,
+            0,
+            [quarter],
+            [1],
+            [quarter],
+            [1],
+        ),
+        Case(
+            f"TCDM->L3 contiguous {quarter // 1024} KiB, +5 -> +3, E=1",
+            TCDM_BASE + 5,
+            L3_DST + 3,
+            0,
+            [quarter],
+            [1],
+            [quarter],
+            [1],
+        ),
+        Case(
+            f"TCDM->TCDM contiguous {quarter // 1024} KiB, +3 -> +6, E=1",
+            TCDM_BASE + 3,
+            TCDM_BASE + big + 6,
+            0,
+            [quarter],
+            [1],
+            [quarter],
+            [1],
+        ),
+        # DS-CNN-like 5-byte rows: 400 rows with a padded pitch into a packed buffer and back.
+        Case(
+            "TCDM->TCDM 400 rows x 5 B, pitch 8 -> 7",
+            TCDM_BASE + 3,
+            TCDM_BASE + big + 6,
+            0,
+            [5, 400],
+            [1, 8],
+            [5, 400],
+            [1, 7],
+        ),
+        Case(
+            "L3->TCDM 400 rows x 25 B, pitch 32 -> 25",
+            L3_SRC + 5,
+            TCDM_BASE + 1,
+            0,
+            [25, 400],
+            [1, 32],
+            [10000],
+            [1],
+        ),
+        Case(
+            "TCDM->L3 400 rows x 25 B, pitch 25 -> 32",
+            TCDM_BASE + 1,
+            L3_DST + 5,
+            0,
+            [10000],
+            [1],
+            [25, 400],
+            [1, 32],
+        ),
+        # A column block of 2-byte elements out of a padded scratch buffer.
+        Case(
+            "TCDM->TCDM 64 rows x 20 B, E=2, pitch 52 -> 20",
+            TCDM_BASE + 6,
+            TCDM_BASE + big + 2,
+            1,
+            [10, 64],
+            [2, 52],
+            [640],
+            [2],
         ),
     ]
 
@@ -167,7 +242,7 @@ def run(cfg: ClusterConfig, repeat: int) -> int:
         f"{cfg.dma_beat_bytes} B/beat, L3 latency {cfg.l3.latency_cycles} cycles"
     )
     print(
-        f"{'transfer':40} {'bytes':>8} {'busy cyc':>9} {'B/busy cyc':>11} "
+        f"{'transfer':46} {'bytes':>8} {'busy cyc':>9} {'B/busy cyc':>11} "
         f"{'core cyc':>9} {'B/cyc':>7} {'conflicts':>9}"
     )
     status = 0
@@ -181,7 +256,7 @@ def run(cfg: ClusterConfig, repeat: int) -> int:
             )
             status = 1
         print(
-            f"{c.name:40} {c.nbytes:>8} {busy:>9} {c.nbytes / busy:>11.2f} "
+            f"{c.name:46} {c.nbytes:>8} {busy:>9} {c.nbytes / busy:>11.2f} "
             f"{core:>9} {c.nbytes / core:>7.2f} {conf:>9}"
         )
     q_cycles, q_busy, q_bytes = (
