@@ -1,6 +1,7 @@
 """The SIMD unit on the whole simulated cluster, configured directly from C
 (programs/simd_jobs.c): every op on random int8 / int32 vectors, bit-exact against the
-golden model (fsum: float32 bits in int32 lanes, whatever the mode's output type)."""
+golden model (fsum: float32 bits in int32 lanes, whatever the mode's output type; fadd:
+int8 only, with random QLinearAdd parameters)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import pytest
 
 from snaxc.accelerators.simd import OPS, scale_bits
 from snaxc.config import L3_BASE, TCDM_BASE
+from snaxc.golden.requant import f32_fadd_params
 from snaxc.golden.simd import simd
 
-MAX_JOBS = 8
-JOB_WORDS = 18  # simd_job_t
+MAX_JOBS = 9
+JOB_WORDS = 21  # simd_job_t
 MODES = [(np.int8, np.int8), (np.int32, np.int32), (np.int32, np.int8)]
 
 
@@ -45,6 +47,16 @@ def _job(rng, op: str, mode: int, slot: int):
             "clamp_min": lo,
             "clamp_max": hi,
         }
+    fadd_bits = [0, 0, 0]
+    if op == "fadd":
+        sa, sb, sc = (float(v) for v in rng.uniform(0.005, 0.2, 3))
+        u8 = [int(v) for v in rng.integers(0, 256, 3)]
+        fadd_bits = [
+            int(np.array(v, np.float32).view(np.uint32)) for v in f32_fadd_params(sa, sb, sc, *u8)
+        ]
+        g |= {"scale_x": fadd_bits[0], "scale_y": fadd_bits[1], "offset": fadd_bits[2]}
+        g.pop("multiplier")
+        g.pop("shift")
     if op == "fsum":
         g["multiplier"] = scale_bits(np.float32(np.exp(rng.uniform(np.log(1e-6), np.log(10.0)))))
     if op in ("rmax", "rsum", "fsum"):
@@ -73,6 +85,7 @@ def _job(rng, op: str, mode: int, slot: int):
         TCDM_BASE,
         TCDM_BASE + 0x1_0000,
         TCDM_BASE + 0x1_8000,
+        *fadd_bits,
     ]
     return words, x, y, expected
 
@@ -81,7 +94,7 @@ def _job(rng, op: str, mode: int, slot: int):
 def test_simd_from_c_random(new_sim, mode):
     seed = 300 + mode
     rng = np.random.default_rng(seed)
-    ops = list(OPS)
+    ops = [op for op in OPS if op != "fadd" or MODES[mode][0] == np.int8]
     jobs = [_job(rng, op, mode, i) for i, op in enumerate(ops)]
     sim = new_sim("simd_jobs")
     words = [w & 0xFFFF_FFFF for j in jobs for w in j[0]]

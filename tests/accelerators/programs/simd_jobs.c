@@ -4,7 +4,7 @@
 #include "snax.h"
 #include "snax_accelerators.h"
 
-#define MAX_JOBS 8
+#define MAX_JOBS 9
 
 typedef struct {
   uint32_t op, elems, in_int32, out_int8, reduce;
@@ -13,6 +13,7 @@ typedef struct {
   int32_t out_zp, clamp_min, clamp_max;
   uint32_t l3_x, l3_y, l3_z; /* L3 byte addresses */
   uint32_t x, y, z;          /* TCDM byte addresses */
+  uint32_t scale_x, scale_y, offset; /* fadd: float32 bits of rA, rB, F */
 } simd_job_t;
 
 SNAX_HOST_PARAM uint32_t n_jobs = 0;
@@ -22,7 +23,8 @@ SNAX_HOST_PARAM uint32_t busy_cycles[MAX_JOBS] = {0};
 static const uint32_t acc = SNAX_ACC_SIMD0;
 
 static int is_binary(uint32_t op) {
-  return op == SNAX_SIMD_OP_ADD || op == SNAX_SIMD_OP_MUL || op == SNAX_SIMD_OP_MAX;
+  return op == SNAX_SIMD_OP_ADD || op == SNAX_SIMD_OP_MUL || op == SNAX_SIMD_OP_MAX ||
+         op == SNAX_SIMD_OP_FADD;
 }
 
 static int is_reduction(uint32_t op) {
@@ -65,6 +67,9 @@ int main(void) {
     snax_simd_set_out_zp(acc, (uint32_t)j->out_zp);
     snax_simd_set_clamp_min(acc, (uint32_t)j->clamp_min);
     snax_simd_set_clamp_max(acc, (uint32_t)j->clamp_max);
+    snax_simd_set_scale_x(acc, j->scale_x);
+    snax_simd_set_scale_y(acc, j->scale_y);
+    snax_simd_set_offset(acc, j->offset);
 
     uint32_t busy0 = snax_acc_busy_cycles(acc);
     snax_acc_await(acc, snax_acc_launch(acc));
