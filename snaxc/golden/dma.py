@@ -134,6 +134,23 @@ def element_addresses(base: int, bounds: Sequence[int], strides: Sequence[int]) 
     return addrs & 0xFFFF_FFFF
 
 
+def side_chunks(base: int, bounds: Sequence[int], strides: Sequence[int], elem_log2: int) -> int:
+    """Chunks the DMA cuts one side of a descriptor into: one per cycle at best (the timing
+    model of docs/hardware.md, "DMA"). One per element, unless the innermost loop is
+    contiguous (stride == E): then each run of it is cut at 64-byte line boundaries (L3) or
+    after the 8 TCDM words from the chunk's first word (TCDM)."""
+    e = 1 << elem_log2
+    addrs = element_addresses(base, bounds, strides)
+    if addrs.size == 0 or _signed32(strides[0]) != e or bounds[0] == 1:
+        return int(addrs.size)
+    line = 64 if is_l3(base) else 8  # the chunk ends 64 B after the start of its line/word
+    row_bytes = bounds[0] * e
+    starts = addrs.reshape(-1, bounds[0])[:, 0]
+    first = np.minimum(64 - starts % line, row_bytes)
+    rest = row_bytes - first  # after the first chunk the run is line- (word-) aligned
+    return int(starts.size + ((rest + 63) // 64).sum())
+
+
 def _signed32(x: int) -> int:
     x &= 0xFFFF_FFFF
     return x - (1 << 32) if x >> 31 else x
