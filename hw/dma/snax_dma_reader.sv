@@ -167,10 +167,11 @@ module snax_dma_reader
   always_comb begin
     push_data_o = '0;
     if (l3_rsp_valid_i) begin
-      push_data_o.data = l3_rsp_rdata_i >> {meta_head[MetaW-1:7], 3'b000};
+      push_data_o.data = meta_head[MetaW-1:7] == '0 ? l3_rsp_rdata_i
+                                                    : l3_rsp_rdata_i >> {meta_head[MetaW-1:7], 3'b000};
       push_data_o.len  = meta_head[6:0];
     end else if (pend_q) begin
-      push_data_o.data = rmerged >> {pend_off_q, 3'b000};
+      push_data_o.data = pend_off_q == '0 ? rmerged : rmerged >> {pend_off_q, 3'b000};
       push_data_o.len  = pend_len_q;
     end
   end

@@ -94,16 +94,19 @@ module snax_dma_writer
   assign left_cnt  = avail_cnt - (step ? 8'(need) : 8'd0);
   assign pop       = fifo_valid_i && left_cnt <= 8'(LineBytes);
 
-  // Only evaluated while there are stream bytes (simulation speed).
+  // The wide shifts are skipped where they are not needed (simulation speed).
   always_comb begin
     avail_data = '0;
     head       = '0;
-    if (fifo_valid_i || acc_cnt_q != '0) begin
-      if (fifo_valid_i) begin  // the head's `len` bytes (a shift by 512 gives zero)
-        head[DmaWidth-1:0] = fifo_data_i.data & ~({DmaWidth{1'b1}} << {fifo_data_i.len, 3'b000});
+    if (fifo_valid_i) begin
+      // The head's `len` bytes; whole lines (aligned copies) need no mask.
+      head[DmaWidth-1:0] = fifo_data_i.data;
+      if (!fifo_data_i.len[6]) begin
+        head[DmaWidth-1:0] &= ~({DmaWidth{1'b1}} << {fifo_data_i.len[5:0], 3'b000});
       end
-      avail_data = {{DmaWidth{1'b0}}, acc_q} | (head << {acc_cnt_q, 3'b000});
     end
+    if (acc_cnt_q == '0) avail_data = head;  // common for aligned copies: no shift
+    else avail_data = {{DmaWidth{1'b0}}, acc_q} | (head << {acc_cnt_q, 3'b000});
   end
 
   always_comb begin
@@ -111,10 +114,14 @@ module snax_dma_writer
     acc_d     = acc_q;
     acc_cnt_d = acc_cnt_q;
     if (pop || step) begin
-      kept = pop ? avail_data : {{DmaWidth{1'b0}}, acc_q};
-      if (step) kept = kept >> {need, 3'b000};
-      acc_d     = kept[DmaWidth-1:0];
       acc_cnt_d = pop ? left_cnt[6:0] : acc_cnt_q - need;
+      if (acc_cnt_d == '0) begin
+        acc_d = '0;  // everything written (aligned copies): no shift
+      end else begin
+        kept = pop ? avail_data : {{DmaWidth{1'b0}}, acc_q};
+        if (step) kept = kept >> {need, 3'b000};
+        acc_d = kept[DmaWidth-1:0];
+      end
     end
   end
 
