@@ -19,7 +19,7 @@ from snaxc.golden.network import NetworkModel
 from snaxc.models import random_inputs
 
 SEED = 11
-SAMPLES = {"mlp": 4, "cnn": 2, "resnet8": 1, "dscnn": 1, "residual_clip": 8}
+SAMPLES = {"mlp": 4, "cnn": 4, "resnet8": 4, "dscnn": 4, "residual_clip": 8}
 MAX_CYCLES = {
     "mlp": 1_000_000,
     "cnn": 3_000_000,
