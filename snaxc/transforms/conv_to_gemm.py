@@ -14,8 +14,9 @@ Pixel-chunked schedule (the default, for accelerators with an 8x8x8 matmul templ
 (TN = R*OW columns, padded to a multiple of 8), and per chunk
 
 - the DMA brings B's columns into one of two L1 chunk buffers, either gathered as an
-  im2col block (one 4-D transfer per kernel row, kernel columns grouped by alignment so
-  even offsets move 2-byte elements), or, in *window mode* (C a multiple of 8), as the KW
+  im2col block (one 4-D transfer per kernel row, all kernel columns: with stride 1 each
+  input row is a contiguous run the DMA moves in one cycle at any alignment), or, in
+  *window mode* (C a multiple of 8; the plan with the fewer estimated DMA cycles), as the KW
   shifted input windows S[kw][c][row][ow] = x[c, s*r0 + row, s*ow + kw] of the rows the
   chunk reads (rows padded to OWp, a multiple of 8: the GeMM computes OWp columns per
   output row, the copy-out keeps OW): the GeMM's B streamer then walks K = (kh, kw, c)
@@ -88,8 +89,10 @@ from xdsl.utils.exceptions import DiagnosticException
 from snaxc import accelerators
 from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, kernel, snax
+from snaxc.golden.dma import side_chunks
 from snaxc.transforms.declare_accelerators import declare_accelerators
 from snaxc.transforms.l1_buffers import buffer_bytes, l1_end, row_major_l1_alloc
+from snaxc.transforms.lower_dma import simplify
 from snaxc.transforms.pass_config import pass_config
 from snaxc.transforms.place_program_io import fusion_spans, live_range
 
@@ -669,40 +672,6 @@ def _widen(src: int, dst: int, sb: list[int], ss: list[int], db: list[int], ds: 
     return 1, (sb, ss, db, ds)
 
 
-def _kw_elem(k: int, src0: int, dst0: int, strides: list[int], ow: int, sw: int) -> int:
-    """The widest element a gather of kernel column `k` can move (see `_kw_groups`)."""
-    if sw != 1:
-        return 1
-    for e in (8, 4, 2):
-        if (src0 + k) % e == 0 and dst0 % e == 0 and ow % e == 0:
-            if all(st % e == 0 for st in strides):
-                return e
-    return 1
-
-
-def _kw_groups(
-    kw: int, src0: int, dst0: int, strides: list[int], ow: int, sw: int
-) -> list[tuple[list[int], int]]:
-    """The kernel columns of one kernel row, grouped so that each group's gather moves the
-    widest elements its alignment allows: with stride 1, columns kw with the same
-    alignment of x + kw (e.g. 0 and 2 on even rows: 2-byte elements) go together, evenly
-    spaced; returns (columns, spacing) per group."""
-
-    by_elem: dict[int, list[int]] = {}
-    for k in range(kw):
-        by_elem.setdefault(_kw_elem(k, src0, dst0, strides, ow, sw), []).append(k)
-    if len(by_elem) == 1:
-        return [(list(range(kw)), 1)]
-    groups: list[tuple[list[int], int]] = []
-    for ks in by_elem.values():
-        steps = {b - a for a, b in zip(ks, ks[1:], strict=False)}
-        if len(steps) <= 1:
-            groups.append((ks, steps.pop() if steps else 1))
-        else:
-            groups += [([k], 1) for k in ks]
-    return sorted(groups)
-
-
 def _choose_plan(window, xs, ks, os_, ss, kp, mp, out_bytes, fixed, gaps) -> _Plan | None:
     """Output rows per chunk: as many as the buffers allow (an im2col chunk or, in window
     mode, the input windows, at most `B_SLOT_BYTES`), preferring a divisor of OH."""
@@ -746,26 +715,65 @@ def _choose_plan(window, xs, ks, os_, ss, kp, mp, out_bytes, fixed, gaps) -> _Pl
     return best
 
 
-def _gather_cycles(plan, x_addr, xs, ks, os_, ss, kp) -> float:
-    """DMA cycles of a plan's gathers (one element per cycle, elements as wide as the
-    alignment allows)."""
+def _gathers(plan, x_addr, b, xs, ks, os_, ss, r0) -> list[tuple]:
+    """The gathers of the chunk starting at output row `r0` into the B buffer at `b`, as
+    (src, dst, src bounds, src strides, dst bounds, dst strides) byte copies. Window mode:
+    the KW shifted (and strided) windows of the input rows the chunk reads,
+    S[kw][c][i][ow] = x[c, sh*r0 + i, sw*ow + kw], channel stride plan.rs; im2col: per
+    kernel row, the chunk's (c, kw) rows of the K x pixels block. One copy covers all KW
+    columns: its innermost loop (OW bytes, stride 1 with sw = 1) is a contiguous run the
+    DMA moves in one chunk per cycle whatever its alignment."""
     c, h, wd = xs
     kh, kw = ks
     oh, ow = os_
     sh, sw = ss
-    total = 0.0
-    for r0 in range(0, oh, plan.rows):
-        rows = min(plan.rows, oh - r0)
-        if plan.window:
-            hs = sh * (rows - 1) + kh
-            src0 = x_addr + sh * r0 * wd
-            for k in range(kw):
-                total += c * hs * ow / _kw_elem(k, src0, 0, [h * wd, wd], ow, sw)
-        else:
-            for r in range(kh):
-                src0 = x_addr + r * wd + r0 * sh * wd
-                for k in range(kw):
-                    total += c * rows * ow / _kw_elem(k, src0, 0, [h * wd, sh * wd], ow, sw)
+    rows = min(plan.rows, oh - r0)
+    if plan.window:
+        hs = sh * (rows - 1) + kh
+        return [
+            (
+                x_addr + sh * r0 * wd,
+                b,
+                [kw, c, hs, ow],
+                [1, h * wd, wd, sw],
+                [kw, c, hs, ow],
+                [c * plan.rs, plan.rs, _ceil(ow, 8), 1],
+            )
+        ]
+    return [
+        (
+            x_addr + r * wd + r0 * sh * wd,
+            b + r * kw * plan.rs,
+            [c, kw, rows, ow],
+            [h * wd, 1, sh * wd, sw],
+            [c, kw, rows, ow],
+            [kh * kw * plan.rs, plan.rs, ow, 1],
+        )
+        for r in range(kh)
+    ]
+
+
+def _copy_cycles(src, dst, sb, ss, db, ds, widen: bool = True, elem: int = 1) -> int:
+    """DMA busy cycles of one byte copy as `_Chunked.copy` emits it and `lower-dma` merges
+    its loops: max(source chunks, destination chunks), the timing model of
+    docs/hardware.md ("DMA", `snaxc.golden.dma.side_chunks`)."""
+    e, (sb, ss, db, ds) = _widen(src, dst, sb, ss, db, ds) if widen else (elem, (sb, ss, db, ds))
+    chunks = []
+    for base, bounds, strides in ((src, sb, ss), (dst, db, ds)):
+        loops = simplify(bounds, strides)
+        chunks.append(
+            side_chunks(base, [b_ for b_, _ in loops], [s_ for _, s_ in loops], e.bit_length() - 1)
+        )
+    return max(chunks)
+
+
+def _gather_cycles(plan, x_addr, xs, ks, os_, ss) -> int:
+    """DMA cycles of a plan's gathers (see `_copy_cycles`)."""
+    total = 0
+    for j, r0 in enumerate(range(0, os_[0], plan.rows)):
+        b = TCDM_BASE + plan.offsets[f"b{j % 2}"]
+        for g in _gathers(plan, x_addr, b, xs, ks, os_, ss, r0):
+            total += _copy_cycles(*g)
     return total
 
 
@@ -953,8 +961,9 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
                 window, (c, h, wd), (kh, kw), (oh, ow), (sh, sw), kp, mp, out_bytes, fixed, gaps
             )
             if p is not None:
-                # DMA cycles: the gathers (1 element per cycle) and A's reordering copy.
-                p.cost = _gather_cycles(p, x_addr, (c, h, wd), (kh, kw), (oh, ow), (sh, sw), kp)
+                # DMA cycles: the gathers and A's reordering copy (one element per cycle:
+                # its innermost loop is strided).
+                p.cost = _gather_cycles(p, x_addr, (c, h, wd), (kh, kw), (oh, ow), (sh, sw))
                 p.cost += m * k if window else 0
                 plans.append((p, a_copy, ap))
         return plans
@@ -1031,41 +1040,9 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
         return r0, rows, rows * ow
 
     def gather(j: int) -> list[SSAValue]:
-        r0, rows, _ = pixels(j)
         b = o[f"b{j % 2}"]
-        toks = []
-        if plan.window:
-            # The KW shifted (and strided) windows of the input rows this chunk reads:
-            # S[kw][c][i][ow] = x[c, sh*r0 + i, sw*ow + kw], channel stride plan.rs.
-            hs = sh * (rows - 1) + kh
-            src0 = x_addr + sh * r0 * wd
-            for group, step in _kw_groups(kw, src0, b, [h * wd, wd], ow, sw):
-                toks.append(
-                    e.copy(
-                        src0 + group[0],
-                        b + group[0] * c * plan.rs,
-                        [len(group), c, hs, ow],
-                        [step, h * wd, wd, sw],
-                        [len(group), c, hs, ow],
-                        [step * c * plan.rs, plan.rs, owp, 1],
-                    )
-                )
-            return toks
-        for r in range(kh):
-            src0 = x_addr + r * wd + r0 * sh * wd
-            dst0 = b + r * kw * plan.rs
-            for group, step in _kw_groups(kw, src0, dst0, [h * wd, sh * wd], ow, sw):
-                toks.append(
-                    e.copy(
-                        src0 + group[0],
-                        dst0 + group[0] * plan.rs,
-                        [c, len(group), rows, ow],
-                        [h * wd, step, sh * wd, sw],
-                        [c, len(group), rows, ow],
-                        [kh * kw * plan.rs, step * plan.rs, ow, 1],
-                    )
-                )
-        return toks
+        gs = _gathers(plan, x_addr, b, (c, h, wd), (kh, kw), (oh, ow), (sh, sw), j * plan.rows)
+        return [e.copy(*g_) for g_ in gs]
 
     def store(j: int) -> list[SSAValue]:
         _, rows, tn = pixels(j)
