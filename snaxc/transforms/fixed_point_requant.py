@@ -35,8 +35,12 @@ uint8 values, see `snaxc.golden.requant.add_f32`), and the average-pool sandwich
                   order, from 0.0 (one generic, the SIMD `fsum`'s operation)
     y = clamp(round_half_even(float32(float32(s / N) / so)) + zo)    (float32 arith)
 
-both bit for bit what onnxruntime computes (`snaxc.golden.requant`). The other chains keep
-the fixed-point rescale below; `requant="fixed-point"` uses it everywhere.
+both bit for bit what onnxruntime computes (`snaxc.golden.requant`). The finish generic runs
+on the core, which has no FPU: its body is integer arith only
+(`kernel_to_arith.average_pool_finish`: each division by the constants N and so a multiply by
+a precomputed reciprocal, an exact remainder correction and float32's rounding; a scale that
+is not a positive normal float32 keeps the float32 arith). The other chains keep the
+fixed-point rescale below; `requant="fixed-point"` uses it everywhere.
 
 Rounding: the float formula rounds half to even after float32 products; the rescale rounds
 the exact product half up. They differ by at most 1 LSB and only near half-integers: the
@@ -85,7 +89,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from snaxc.dialects import kernel
 from snaxc.quantize import REQUANT_MODES, add_params, requant_params
-from snaxc.transforms.kernel_to_arith import _Emitter, clamp_round_f32
+from snaxc.transforms.kernel_to_arith import _Emitter, average_pool_finish, clamp_round_f32
 
 # -- matching scalar bodies -----------------------------------------------------------------
 
@@ -847,12 +851,17 @@ class IntegerPool(_QuantizePattern):
 
         def finish(a: Sequence[SSAValue]) -> list[Operation]:
             e = _Emitter()
-            v = e.add(arith.DivfOp(a[0], e.add(arith.ConstantOp(FloatAttr(n, f32)))))
-            ys = e.add(arith.ConstantOp(FloatAttr(float(np.float32(q.scale)), f32)))
-            v = e.add(arith.DivfOp(v, ys))
-            r = clamp_round_f32(e, v, q.lo - q.zero_point, q.hi - q.zero_point)
-            if q.zero_point:
-                r = e.add(arith.AddiOp(r, e.const(q.zero_point, i32)))
+            so = float(np.float32(q.scale))
+            if math.isfinite(so) and so >= float(np.finfo(np.float32).tiny):
+                # Integer arith only: the float32 divisions by the constants N and so, bit
+                # for bit, without the core's soft-float division.
+                r = average_pool_finish(e, a[0], int(n), so, q.zero_point, q.lo, q.hi)
+            else:
+                v = e.add(arith.DivfOp(a[0], e.add(arith.ConstantOp(FloatAttr(n, f32)))))
+                v = e.add(arith.DivfOp(v, e.add(arith.ConstantOp(FloatAttr(so, f32)))))
+                r = clamp_round_f32(e, v, q.lo - q.zero_point, q.hi - q.zero_point)
+                if q.zero_point:
+                    r = e.add(arith.AddiOp(r, e.const(q.zero_point, i32)))
             if q.result_type.width.data < 32:
                 e.add(arith.TruncIOp(r, q.result_type))
             return e.ops

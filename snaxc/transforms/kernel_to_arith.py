@@ -32,6 +32,15 @@ without overflow, see `snaxc.golden.requant`); the final rounding to an integer 
 at 2**24. No floating point (compiler-rt has no `fmaf`; f64 would double-round), and a call
 survives the upstream round trip (canonicalisation, CSE) unchanged, so `recognize-rescale`
 turns it back into `kernel.add_f32`.
+
+The float32 average pool's finish, `clamp(round_half_even(float32(float32(s / N) / so)) +
+zo)` on the `fsum` result s, is not a kernel op: `fixed-point-requant` builds its generic's
+body with `average_pool_finish` (defined here, next to the integer helpers it shares), i32
+integer arith only. Each float32 division by a constant (`div_f32_const`) is a 32 x 32-bit
+multiply-high by the divisor mantissa's precomputed reciprocal, one exact remainder
+correction and float32's rounding (sticky bit, subnormal results, overflow), bit for bit
+numpy's division; no soft-float `__divsf3`, no i64 division. Nothing recognizes it back: the
+generic stays a core loop of plain arith, which the round trip keeps equivalent.
 """
 
 from __future__ import annotations
@@ -61,6 +70,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from snaxc.dialects import kernel
+from snaxc.golden.requant import scale_fields
 
 
 class _Emitter:
@@ -211,13 +221,16 @@ other, its bits only a sticky bit (see the module docstring)."""
 
 
 class _I64:
-    """Branch-free i64 integer arith on SSA values (shift amounts kept in [0, 63])."""
+    """Branch-free integer arith on SSA values of type `t` (i64 unless given; shift amounts
+    kept in [0, width - 2])."""
 
-    def __init__(self, e: _Emitter):
+    def __init__(self, e: _Emitter, t: IntegerType = i64):
         self.e = e
+        self.t = t
+        self.width = t.width.data
 
     def c(self, v: int) -> SSAValue:
-        return self.e.const(v, i64)
+        return self.e.const(v, self.t)
 
     def op(self, cls, a: SSAValue, b: SSAValue | int) -> SSAValue:
         return self.e.add(cls(a, b if isinstance(b, SSAValue) else self.c(b)))
@@ -232,17 +245,19 @@ class _I64:
 
     def clamp_shift(self, n: SSAValue) -> SSAValue:
         n = self.op(arith.MaxSIOp, n, 0)
-        return self.op(arith.MinSIOp, n, 62)
+        return self.op(arith.MinSIOp, n, self.width - 2)
 
     def bit_length(self, x: SSAValue) -> SSAValue:
-        """Bit length of 0 <= x < 2**63, by halves."""
+        """Bit length of 0 <= x < 2**(width - 1), by halves."""
         n = self.c(0)
-        for step in (32, 16, 8, 4, 2, 1):
+        step = self.width // 2
+        while step:
             t = self.op(arith.ShRUIOp, x, step)
             nz = self.cmp(t, 0, "ne")
             x = self.sel(nz, t, x)
             n = self.op(arith.AddiOp, n, self.sel(nz, step, 0))
-        return self.op(arith.AddiOp, n, self.e.add(arith.ExtUIOp(self.cmp(x, 0, "ne"), i64)))
+            step //= 2
+        return self.op(arith.AddiOp, n, self.e.add(arith.ExtUIOp(self.cmp(x, 0, "ne"), self.t)))
 
     def shift_rne(self, x: SSAValue, n: SSAValue) -> SSAValue:
         """x / 2**n rounded half to even (x >= 0, 0 <= n <= 63)."""
@@ -256,7 +271,7 @@ class _I64:
             arith.AndIOp, self.cmp(rem, half, "eq"), self.cmp(self.op(arith.AndIOp, q, 1), 1, "eq")
         )
         up = self.op(arith.AndIOp, pos, self.op(arith.OrIOp, gt, tie_odd))
-        return self.op(arith.AddiOp, q, self.e.add(arith.ExtUIOp(up, i64)))
+        return self.op(arith.AddiOp, q, self.e.add(arith.ExtUIOp(up, self.t)))
 
     def align(self, m: SSAValue, e: SSAValue, e_lo: SSAValue) -> SSAValue:
         """m * 2**e in units of 2**(e_lo - 1), a sticky bit for bits below the window."""
@@ -267,7 +282,9 @@ class _I64:
             arith.AndIOp, m, self.op(arith.SubiOp, self.op(arith.ShLIOp, self.c(1), sh), 1)
         )
         down = self.op(arith.ShLIOp, self.op(arith.ShRUIOp, m, sh), 1)
-        down = self.op(arith.OrIOp, down, self.e.add(arith.ExtUIOp(self.cmp(lost, 0, "ne"), i64)))
+        down = self.op(
+            arith.OrIOp, down, self.e.add(arith.ExtUIOp(self.cmp(lost, 0, "ne"), self.t))
+        )
         return self.sel(self.cmp(e, e_lo, "sge"), up, down)
 
     def unpack(self, bits: SSAValue) -> tuple[SSAValue, SSAValue, SSAValue]:
@@ -323,6 +340,74 @@ class _I64:
         r = self.sel(self.cmp(ex, 0, "sge"), big, small)
         r = self.sel(self.cmp(m, 0, "eq"), 0, r)
         return self.sel(neg, self.op(arith.SubiOp, self.c(0), r), r)
+
+
+def div_f32_const(x: _I64, bits: SSAValue, divisor: float) -> SSAValue:
+    """float32 bits (i32) of float32(v / divisor), correctly rounded half to even, for the
+    float32 v with bits `bits` (i32) and a positive normal float32 constant `divisor`, with `x`
+    an i32 emitter: integer steps only (no division instruction, no soft-float call), as float32
+    does it, including signed zeros, subnormal operands and results, overflow to infinity, and
+    inf/NaN operands passed through.
+
+    The 24-bit mantissa mn of v (normalised, also for a subnormal v) is divided by the
+    divisor's mantissa dm (2**23 <= dm < 2**24): q = floor(mn * 2**26 / dm) is estimated as
+    the high word of (mn << 8) * floor(2**50 / dm) (a 32 x 32-bit `mulhu`; the reciprocal's
+    truncation error keeps the estimate within one below q) and corrected once with the
+    remainder r = mn * 2**26 - q * dm (computed modulo 2**32: the true value is below 2 * dm).
+    2**25 < q < 2**27, so 2q + (r != 0) holds the 24 kept bits, the round bit and a sticky bit;
+    it is rounded half to even at the float32 position (more bits dropped for a subnormal
+    result) and packed as ((Eb - 1) << 23) + mantissa, which carries a mantissa rounded up to
+    2**24 into the exponent field (and to infinity from Eb = 254)."""
+    dm, de = scale_fields(divisor)
+    inv = (1 << 50) // dm  # < 2**27
+    neg_bit = x.op(arith.AndIOp, bits, -(1 << 31))
+    field = x.op(arith.AndIOp, x.op(arith.ShRUIOp, bits, 23), 0xFF)
+    _, ex, m = x.unpack(bits)
+    zero = x.cmp(m, 0, "eq")
+    norm = x.op(arith.SubiOp, x.c(24), x.bit_length(m))  # 0 unless v is subnormal
+    mn = x.op(arith.ShLIOp, m, norm)
+    ex = x.op(arith.SubiOp, ex, norm)
+    wide = x.e.add(arith.ExtUIOp(x.op(arith.ShLIOp, mn, 8), i64))
+    prod = x.e.add(arith.MuliOp(wide, x.e.const(inv, i64)))
+    q = x.e.add(arith.TruncIOp(x.e.add(arith.ShRUIOp(prod, x.e.const(32, i64))), i32))
+    r = x.op(arith.SubiOp, x.op(arith.ShLIOp, mn, 26), x.op(arith.MuliOp, q, dm))
+    fix = x.cmp(r, dm, "uge")
+    q = x.op(arith.AddiOp, q, x.e.add(arith.ExtUIOp(fix, i32)))
+    r = x.sel(fix, x.op(arith.SubiOp, r, dm), r)
+    sticky = x.e.add(arith.ExtUIOp(x.cmp(r, 0, "ne"), i32))
+    q2 = x.op(arith.OrIOp, x.op(arith.ShLIOp, q, 1), sticky)
+    # 2**26 < q2 < 2**28: bit length 27 or 28.
+    n = x.op(arith.AddiOp, x.e.add(arith.ExtUIOp(x.cmp(q2, 1 << 27, "uge"), i32)), 27)
+    # value = q2 * 2**(ex - 27 - de); its top bit has the biased exponent eb.
+    eb = x.op(arith.AddiOp, n, x.op(arith.SubiOp, ex, 27 + de - 126))
+    eb1 = x.op(arith.MaxSIOp, eb, 1)
+    drop = x.op(arith.AddiOp, x.op(arith.SubiOp, n, 24), x.op(arith.SubiOp, eb1, eb))
+    mr = x.shift_rne(q2, x.clamp_shift(drop))
+    packed = x.op(arith.AddiOp, x.op(arith.ShLIOp, x.op(arith.SubiOp, eb1, 1), 23), mr)
+    packed = x.sel(x.cmp(eb, 0xFF, "sge"), 0x7F80_0000, packed)
+    packed = x.op(arith.OrIOp, packed, neg_bit)
+    packed = x.sel(zero, neg_bit, packed)
+    return x.sel(x.cmp(field, 0xFF, "eq"), bits, packed)
+
+
+def average_pool_finish(
+    e: _Emitter, s: SSAValue, window: int, y_scale: float, zp: int, lo: int, hi: int
+) -> SSAValue:
+    """clamp(round_half_even(float32(float32(s / window) / y_scale)) + zp, lo, hi) as i32 for
+    the float32 `s` (an `fsum` result), in i32 integer arith (`div_f32_const`, then the
+    rounding of `snaxc.golden.requant._round_to_int`: magnitudes from 2**23 on saturate): the
+    average pool's finish on the core without soft-float calls."""
+    x = _I64(e, i32)
+    v = div_f32_const(x, e.add(arith.BitcastOp(s, i32)), float(window))
+    v = div_f32_const(x, v, y_scale)
+    neg, ex, m = x.unpack(v)
+    small = x.shift_rne(m, x.clamp_shift(x.op(arith.SubiOp, x.c(0), ex)))
+    r = x.sel(x.cmp(ex, 0, "sge"), 1 << 23, small)
+    r = x.sel(x.cmp(m, 0, "eq"), 0, x.op(arith.MinSIOp, r, 1 << 23))
+    r = x.sel(neg, x.op(arith.SubiOp, x.c(0), r), r)
+    r = x.op(arith.AddiOp, r, zp)
+    r = x.op(arith.MaxSIOp, r, lo)
+    return x.op(arith.MinSIOp, r, hi)
 
 
 def add_f32_function() -> func.FuncOp:

@@ -210,3 +210,145 @@ def test_add_f32_exhaustive_against_golden():
                 f"seed {seed} set {i} ({ra!r}, {rb!r}, {f!r}, zp {zx}, {zy}): a={a[j]} b={b[j]} "
                 f"-> {out.value}, want {want[j]}"
             )
+
+
+def _finish_engine(build):
+    """JIT-compile `func @k(i32) -> i32` whose body `build(emitter, arg)` emits."""
+    from torch_mlir import ir
+    from torch_mlir.execution_engine import ExecutionEngine
+    from torch_mlir.passmanager import PassManager
+    from xdsl.dialects import func
+    from xdsl.dialects.builtin import ModuleOp, UnitAttr, i32
+    from xdsl.ir import Block, Region
+
+    from snaxc.transforms.kernel_to_arith import _Emitter
+
+    block = Block(arg_types=[i32])
+    e = _Emitter()
+    out = build(e, block.args[0])
+    block.add_ops([*e.ops, func.ReturnOp(out)])
+    f = func.FuncOp("k", ((i32,), (i32,)), Region(block))
+    f.attributes["llvm.emit_c_interface"] = UnitAttr()
+    ctx = ir.Context()
+    with ctx:
+        m = ir.Module.parse(module_text(ModuleOp([f])))
+        PassManager.parse("builtin.module(convert-to-llvm,reconcile-unrealized-casts)").run(
+            m.operation
+        )
+        engine = ExecutionEngine(m, opt_level=2)
+
+    def run(bits: np.ndarray) -> np.ndarray:
+        res = np.empty(len(bits), np.uint32)
+        out = ctypes.c_int32(0)
+        for i, v in enumerate(np.asarray(bits, np.uint32).view(np.int32)):
+            engine.invoke("k", ctypes.pointer(ctypes.c_int32(int(v))), ctypes.pointer(out))
+            res[i] = out.value & 0xFFFF_FFFF
+        return res
+
+    return run, ctx, m
+
+
+def _f32_operands(rng: np.random.Generator, d: np.float32) -> np.ndarray:
+    """Random float32 bits: any bit pattern, subnormals, zeros, infinities, the largest
+    finite values, exact multiples of d (zero remainders) and their neighbours (float32
+    quotients cannot be exact midpoints, these are the nearest cases)."""
+    with np.errstate(all="ignore"):
+        exact = (np.float32(d) * rng.integers(1, 2**24, 1500).astype(np.float32)).astype(np.float32)
+    near = np.concatenate([exact.view(np.uint32) - 1, exact.view(np.uint32) + 1])
+    return np.concatenate(
+        [
+            rng.integers(0, 2**32, 6000, dtype=np.uint64).astype(np.uint32),
+            rng.integers(0, 2**23, 1500).astype(np.uint32)
+            | (rng.integers(0, 2, 1500) << 31).astype(np.uint32),
+            np.array(
+                [0, 1 << 31, 0x7F80_0000, 0xFF80_0000, 1, 0x8000_0001, 0x7F7F_FFFF], np.uint32
+            ),
+            exact.view(np.uint32),
+            near,
+            (rng.integers(-4000, 4000, 1500).astype(np.float32) * np.float32(0.0625)).view(
+                np.uint32
+            ),
+        ]
+    )
+
+
+def test_div_f32_const_against_numpy():
+    """`div_f32_const` (the average pool finish's division) equals numpy's float32 division
+    bit for bit, for the pool sizes 4, 25, 64, 125, random normal scales, tiny and huge ones,
+    on random bits, subnormals, zeros, infinities, the largest values and exact ties."""
+    from xdsl.dialects.builtin import i32
+
+    from snaxc.transforms.kernel_to_arith import _I64, div_f32_const
+
+    seed = 83
+    rng = np.random.default_rng(seed)
+    divisors = [4.0, 25.0, 64.0, 125.0, 1.0, 3.0]
+    divisors += [float(np.float32(v)) for v in rng.uniform(0.001, 0.5, 3)]
+    divisors += [
+        float(np.float32(np.ldexp(rng.uniform(1, 2), int(k)))) for k in (-126, -100, 90, 127)
+    ]
+    for d in divisors:
+        run, *_keep = _finish_engine(lambda e, a, d=d: div_f32_const(_I64(e, i32), a, d))
+        xs = _f32_operands(rng, np.float32(d))
+        with np.errstate(all="ignore"):
+            want = (xs.view(np.float32) / np.float32(d)).astype(np.float32)
+        got = run(xs)
+        nan = np.isnan(want)
+        assert np.array_equal(np.isnan(got.view(np.float32)), nan)
+        bad = np.flatnonzero((got != want.view(np.uint32)) & ~nan)
+        assert bad.size == 0, (
+            f"seed {seed}, divisor {d!r}: first mismatch at {bad[0]}: bits {xs[bad[0]]:#x} -> "
+            f"{got[bad[0]]:#x}, want {int(want.view(np.uint32)[bad[0]]):#x}"
+        )
+
+
+def test_average_pool_finish_against_golden():
+    """`average_pool_finish` on float32 window sums equals the golden model's integer recipe
+    (`_divide_f32` twice, `_round_to_int`, + zp, clamp) and numpy's float32 formula."""
+    from snaxc.golden.requant import _divide_f32, _round_to_int
+    from snaxc.transforms.kernel_to_arith import average_pool_finish
+
+    seed = 84
+    rng = np.random.default_rng(seed)
+    for window, y_scale, zp in ((4, 0.05, -1), (25, 0.0213, 7), (64, 0.1, -128), (125, 0.003, 3)):
+        y_scale = float(np.float32(y_scale))
+        run, *_keep = _finish_engine(
+            lambda e, a, w=window, ys=y_scale, z=zp: average_pool_finish(
+                e, _bitcast(e, a), w, ys, z, -128, 127
+            )
+        )
+        # Sums of float32 products of int8 values and a scale, plus exact ties of the result.
+        sx = np.float32(rng.uniform(0.001, 0.2))
+        s = (rng.integers(-128 * window, 128 * window, 3000).astype(np.float32) * sx).astype(
+            np.float32
+        )
+        ties = (
+            (rng.integers(-300, 300, 1000) + np.float32(0.5)).astype(np.float32)
+            * np.float32(y_scale)
+            * np.float32(window)
+        ).astype(np.float32)
+        s = np.concatenate([s, ties, np.float32([0.0, -0.0, 1e-45, -3e38])])
+        got = run(s.view(np.uint32)).view(np.int32)
+        bits = s.view(np.uint32).astype(np.int64)
+        field = (bits >> 23) & 0xFF
+        mant = (bits & 0x7F_FFFF) | np.where(field > 0, 1 << 23, 0)
+        v = np.where(bits >> 31, -mant, mant)
+        q, e = _divide_f32(v, np.maximum(field, 1) - 150, float(window))
+        q, e = _divide_f32(q, e, y_scale)
+        want = np.clip(_round_to_int(q, e) + zp, -128, 127)
+        with np.errstate(all="ignore"):
+            ref = np.rint((s / np.float32(window)).astype(np.float32) / np.float32(y_scale))
+        ref = np.clip(np.nan_to_num(ref, posinf=1e9, neginf=-1e9) + zp, -128, 127)
+        for name, w in (("golden", want), ("numpy", ref)):
+            bad = np.flatnonzero(got != w)
+            assert bad.size == 0, (
+                f"seed {seed}, window {window}: first mismatch with {name} at {bad[0]}: "
+                f"s = {s[bad[0]]!r} -> {got[bad[0]]}, want {w[bad[0]]}"
+            )
+
+
+def _bitcast(e, a):
+    from xdsl.dialects import arith
+    from xdsl.dialects.builtin import f32
+
+    return e.add(arith.BitcastOp(a, f32))

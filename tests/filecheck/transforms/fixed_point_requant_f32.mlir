@@ -1,6 +1,6 @@
 // The float32 requantization (fixed-point-requant's default) on the inputs of
 // fixed_point_requant.mlir: GeMM outputs become kernel.rescale_f32 with onnxruntime's float32
-// scale, the average pool a float32 sum (fsum) and a float32 finish, the residual add
+// scale, the average pool a float32 sum (fsum) and an integer finish, the residual add
 // kernel.add_f32 (onnxruntime's QLinearAdd on the uint8 values: zero points -3, 7, -128 +
 // 128, rA = 0.5, rB = 0.25, F = 0 - (0.5 * 125 + 0.25 * 135) = -96.25); max pools and clips
 // keep the fixed-point rescale (checked there).
@@ -61,22 +61,25 @@
 // CHECK-NEXT: linalg.yield %[[A]] : f32
 // CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<1x2x1x1xf32>) outs(%{{.*}} : tensor<1x2x1x1xi8>)
 // CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %{{.*}}: i8):
-// CHECK-NEXT: %[[N:.*]] = arith.constant 4.000000e+00 : f32
-// CHECK-NEXT: %[[D:.*]] = arith.divf %[[S]], %[[N]] : f32
-// CHECK-NEXT: %[[YS:.*]] = arith.constant 5.000000e-02 : f32
-// CHECK-NEXT: %[[V:.*]] = arith.divf %[[D]], %[[YS]] : f32
-// CHECK-NEXT: %[[LO:.*]] = arith.constant -1.270000e+02 : f32
-// CHECK-NEXT: %[[HI:.*]] = arith.constant 1.280000e+02 : f32
-// CHECK-NEXT: arith.cmpf ult, %[[V]], %[[LO]] : f32
-// CHECK-NEXT: arith.select
-// CHECK-NEXT: arith.cmpf ugt
-// CHECK-NEXT: arith.select
-// CHECK-NEXT: %[[M:.*]] = arith.constant 0x4B400000 : f32
-// CHECK-NEXT: arith.addf %{{.*}}, %[[M]] : f32
-// CHECK-NEXT: arith.subf %{{.*}}, %[[M]] : f32
-// CHECK-NEXT: arith.fptosi %{{.*}} : f32 to i32
-// CHECK-NEXT: arith.constant -1 : i32
+// The finish is integer arith only: the float32 bits of the sum, each division by a constant
+// as a mulhu by its mantissa's reciprocal floor(2**50 / dm) (N = 4: 2**27; 0.05: 83886078),
+// then the rounding, + zp and the clamp; no float op is left.
+// CHECK-NEXT: %[[B:.*]] = arith.bitcast %[[S]] : f32 to i32
+// CHECK-NOT: arith.divf
+// CHECK: %[[W1:.*]] = arith.extui %{{.*}} : i32 to i64
+// CHECK-NEXT: %[[R1:.*]] = arith.constant 134217728 : i64
+// CHECK-NEXT: arith.muli %[[W1]], %[[R1]] : i64
+// CHECK-NOT: arith.divf
+// CHECK: %[[W2:.*]] = arith.extui %{{.*}} : i32 to i64
+// CHECK-NEXT: %[[R2:.*]] = arith.constant 83886078 : i64
+// CHECK-NEXT: arith.muli %[[W2]], %[[R2]] : i64
+// CHECK-NOT: arith.{{[a-z]+}}f {{.*}}: f32
+// CHECK: arith.constant -1 : i32
 // CHECK-NEXT: arith.addi
+// CHECK-NEXT: arith.constant -128 : i32
+// CHECK-NEXT: arith.maxsi
+// CHECK-NEXT: arith.constant 127 : i32
+// CHECK-NEXT: arith.minsi
 // CHECK-NEXT: arith.trunci %{{.*}} : i32 to i8
 // CHECK-NEXT: linalg.yield
 // CHECK: %[[FL:.*]] = tensor.collapse_shape %[[R]] {{\[}}[0 : i64], [1 : i64, 2 : i64, 3 : i64]] : tensor<1x2x1x1xi8> into tensor<1x2xi8>
