@@ -34,6 +34,8 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from snaxc.golden.requant import f32_bits, f32_value, is_positive_normal_f32
+
 
 def _width(value: SSAValue) -> int:
     t = value.type
@@ -198,6 +200,21 @@ class QMacOp(KernelOp):
         return _wrap(acc + (a - za) * (b - zb), _width(self.result))
 
 
+def _verify_output_range(
+    result: SSAValue, min_: IntegerAttr, max_: IntegerAttr, output_zp: IntegerAttr
+) -> None:
+    """The clamp bounds are ordered and, with the output zero point, fit the result type."""
+    w = _width(result)
+    lo, hi = -(1 << (w - 1)), (1 << (w - 1)) - 1
+    if not lo <= min_.value.data <= max_.value.data <= hi:
+        raise VerifyException(
+            f"clamp range [{min_.value.data}, {max_.value.data}] must be ordered and "
+            f"inside [{lo}, {hi}] of {result.type}"
+        )
+    if not lo <= output_zp.value.data <= hi:
+        raise VerifyException(f"output zero point must fit {result.type}")
+
+
 @irdl_op_definition
 class RescaleOp(KernelOp):
     """Fixed-point requantization of an accumulator to a narrower integer:
@@ -252,19 +269,11 @@ class RescaleOp(KernelOp):
         )
 
     def verify_(self) -> None:
-        w = _width(self.result)
-        lo, hi = -(1 << (w - 1)), (1 << (w - 1)) - 1
         if not 0 <= self.shift.value.data <= 63:
             raise VerifyException(f"shift must be in [0, 63], got {self.shift.value.data}")
         if not -(1 << 31) <= self.multiplier.value.data < 1 << 31:
             raise VerifyException("multiplier must fit in a signed 32-bit integer")
-        if not lo <= self.min.value.data <= self.max.value.data <= hi:
-            raise VerifyException(
-                f"clamp range [{self.min.value.data}, {self.max.value.data}] must be ordered and "
-                f"inside [{lo}, {hi}] of {self.result.type}"
-            )
-        if not lo <= self.output_zp.value.data <= hi:
-            raise VerifyException(f"output zero point must fit {self.result.type}")
+        _verify_output_range(self.result, self.min, self.max, self.output_zp)
 
     def reference(self, *args: int) -> int:
         x = (args[0] - self.input_zp.value.data) * self.multiplier.value.data
@@ -273,16 +282,6 @@ class RescaleOp(KernelOp):
             x = (x + (1 << (s - 1))) >> s
         x += self.output_zp.value.data
         return min(max(x, self.min.value.data), self.max.value.data)
-
-
-def f32_bits(value: float) -> int:
-    """The IEEE float32 bits of `value` rounded to float32, as an unsigned integer."""
-    return int(np.array(np.float32(value)).view(np.uint32))
-
-
-def f32_value(bits: int) -> np.float32:
-    """The float32 whose IEEE bits are `bits`."""
-    return np.array(bits & 0xFFFF_FFFF, np.uint32).view(np.float32)[()]
 
 
 @irdl_op_definition
@@ -335,23 +334,14 @@ class RescaleF32Op(KernelOp):
         return f32_value(self.scale_bits.value.data)
 
     def verify_(self) -> None:
-        w = _width(self.result)
-        lo, hi = -(1 << (w - 1)), (1 << (w - 1)) - 1
         if _width(self.input) > 32:
             raise VerifyException(f"input type {self.input.type} is wider than i32")
         bits = self.scale_bits.value.data
-        exponent = (bits >> 23) & 0xFF
-        if not 0 <= bits < 1 << 31 or exponent in (0, 0xFF):
+        if not is_positive_normal_f32(bits):
             raise VerifyException(
                 f"scale_bits {bits:#x} must be the bits of a positive normal float32"
             )
-        if not lo <= self.min.value.data <= self.max.value.data <= hi:
-            raise VerifyException(
-                f"clamp range [{self.min.value.data}, {self.max.value.data}] must be ordered and "
-                f"inside [{lo}, {hi}] of {self.result.type}"
-            )
-        if not lo <= self.output_zp.value.data <= hi:
-            raise VerifyException(f"output zero point must fit {self.result.type}")
+        _verify_output_range(self.result, self.min, self.max, self.output_zp)
 
     def reference(self, *args: int) -> int:
         from snaxc.golden.requant import requantize_f32_unclamped
@@ -446,13 +436,7 @@ class AddF32Op(KernelOp):
         for name in ("lhs_zp", "rhs_zp"):
             if abs(self.prop(name)) > 256:
                 raise VerifyException(f"{name} must be within [-256, 256]")
-        if not -128 <= self.prop("min") <= self.prop("max") <= 127:
-            raise VerifyException(
-                f"clamp range [{self.prop('min')}, {self.prop('max')}] must be ordered and "
-                "inside [-128, 127]"
-            )
-        if not -128 <= self.prop("output_zp") <= 127:
-            raise VerifyException("output zero point must fit i8")
+        _verify_output_range(self.result, self.min, self.max, self.output_zp)
 
     def reference(self, *args: int) -> int:
         from snaxc.golden.requant import add_f32

@@ -31,6 +31,7 @@ Golden model: `snaxc.golden.simd.simd`.
 import numpy as np
 
 from snaxc.accelerators.description import AcceleratorDescription, Direction, Field, Streamer
+from snaxc.golden.requant import f32_bits, is_positive_normal_f32
 
 LANE_BYTES = 64
 OPS = {
@@ -174,9 +175,8 @@ def vector_config(
 def scale_bits(scale: float) -> int:
     """The `multiplier` value of fsum: the bits of `scale` rounded to float32, which must be
     a positive normal number."""
-    bits = int(np.array(scale, np.float32).view(np.uint32))
-    exp = (bits >> 23) & 0xFF
-    if bits >> 31 or exp == 0 or exp == 0xFF:
+    bits = f32_bits(scale)
+    if not is_positive_normal_f32(bits):
         raise ValueError(f"simd: fsum scale {float(scale)!r} is not a positive normal float32")
     return bits
 
@@ -189,4 +189,4 @@ def fadd_operand_bits(name: str, value: float | None) -> int:
     f = np.float32(value)
     if not np.isfinite(f) or abs(float(f)) >= 2.0**100:
         raise ValueError(f"simd: fadd {name} {float(value)!r} must be finite and below 2**100")
-    return int(np.array(f, np.float32).view(np.uint32))
+    return f32_bits(f)

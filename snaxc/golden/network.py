@@ -55,6 +55,7 @@ from snaxc.frontend.uint8 import activations_to_int8
 from snaxc.golden.gemm import gemm
 from snaxc.golden.requant import (
     average_pool_f32,
+    f32_bits,
     f32_fadd_params,
     onnxruntime_scale,
     requantize_f32,
@@ -297,7 +298,7 @@ class NetworkModel:
         if self.requant == "float32":
             u8 = (x.zero_point + 128, y.zero_point + 128, zo + 128)
             ra, rb, f = f32_fadd_params(x.scale, y.scale, so, *u8)
-            bits = [int(np.array(v, np.float32).view(np.uint32)) for v in (ra, rb, f)]
+            bits = [f32_bits(v) for v in (ra, rb, f)]
             self.ops_run.append("simd.fadd")
             return simd(
                 "fadd",

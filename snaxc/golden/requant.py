@@ -41,16 +41,31 @@ INT8_MIN, INT8_MAX = -128, 127
 MANTISSA_BITS = 24
 
 
+def f32_bits(value: float | np.floating) -> int:
+    """The IEEE bits of `value` rounded to float32 (what a hardware register holds)."""
+    return int(np.array(np.float32(value)).view(np.uint32))
+
+
+def f32_value(bits: int) -> np.float32:
+    """The float32 whose IEEE bits are `bits`."""
+    return np.array(bits & 0xFFFF_FFFF, np.uint32).view(np.float32)[()]
+
+
+def is_positive_normal_f32(bits: int) -> bool:
+    """Whether float32 bits are a positive normal number (what the float32 modes take as
+    scales)."""
+    biased = (bits >> 23) & 0xFF
+    return 0 <= bits < 1 << 31 and biased not in (0, 0xFF)
+
+
 def scale_fields(scale: float | np.floating) -> tuple[int, int]:
     """(ms, es) of a positive normal float32 scale: scale == ms * 2**es, 2**23 <= ms < 2**24.
 
     The value is first rounded to float32 (the hardware register holds the float32 bits)."""
-    f = np.float32(scale)
-    bits = int(np.array(f, np.float32).view(np.uint32))
-    biased = (bits >> 23) & 0xFF
-    if bits >> 31 or biased == 0 or biased == 0xFF:
+    bits = f32_bits(scale)
+    if not is_positive_normal_f32(bits):
         raise ValueError(f"requantize_f32: scale {float(scale)!r} is not a positive normal float32")
-    return (bits & 0x7FFFFF) | (1 << 23), biased - 127 - 23
+    return (bits & 0x7FFFFF) | (1 << 23), ((bits >> 23) & 0xFF) - 127 - 23
 
 
 def onnxruntime_scale(x_scale: float, w_scale: float, y_scale: float) -> np.float32:
