@@ -91,6 +91,7 @@ from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, kernel, snax
 from snaxc.golden.dma import side_chunks
 from snaxc.transforms.declare_accelerators import declare_accelerators
+from snaxc.transforms.fuse_gemm_output import quant_word
 from snaxc.transforms.l1_buffers import buffer_bytes, l1_end, row_major_l1_alloc
 from snaxc.transforms.lower_dma import simplify
 from snaxc.transforms.pass_config import pass_config
@@ -932,7 +933,7 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
     desc = mod.DESCRIPTION  # type: ignore[attr-defined]
     q_word, requant = 0, {}
     if stage is not None:
-        words = _requant(stage.rescale, mod)
+        words = quant_word(stage.rescale, mod)
         if words is None:
             return None
         q_word, requant = words
@@ -1141,24 +1142,6 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
     if stage is not None:
         return f"matmul_requant@{instance}"
     return f"{'quantized_matmul' if conv.zps is not None else 'matmul'}@{instance}"
-
-
-def _requant(op: Operation, mod: object) -> tuple[int, dict[str, bool]] | None:
-    """The Q word (one for every column) and the extra configuration arguments of the
-    output stage computing `op`, as `fuse-gemm-output` configures it; None if the
-    accelerator's module does not offer that mode."""
-    if isinstance(op, kernel.RescaleOp):
-        words = getattr(mod, "quant_words", None)
-        if words is None:
-            return None
-        return words([op.multiplier.value.data], [op.shift.value.data])[0], {}
-    words = getattr(mod, "quant_words_f32", None)
-    if words is None:
-        return None
-    try:
-        return words([op.scale])[0], {"requant_f32": True}  # type: ignore[attr-defined]
-    except ValueError:
-        return None
 
 
 def _splat(value: int) -> int:
