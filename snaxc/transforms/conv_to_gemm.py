@@ -94,6 +94,7 @@ from snaxc.transforms.declare_accelerators import declare_accelerators
 from snaxc.transforms.fuse_gemm_output import quant_word
 from snaxc.transforms.l1_buffers import buffer_bytes, l1_end, row_major_l1_alloc
 from snaxc.transforms.lower_dma import simplify
+from snaxc.transforms.pad_to_dma import fill_ops, replicated_word
 from snaxc.transforms.pass_config import pass_config
 from snaxc.transforms.place_program_io import fusion_spans, live_range
 
@@ -265,27 +266,6 @@ def _constant(value: SSAValue) -> int | None:
     return None
 
 
-def _fill(offset: int, nbytes: int, value: int, t: MemRefType) -> list[Operation]:
-    """Fill `nbytes` (a multiple of 8) of L1 at `offset` with the int8 `value`: one store of
-    the replicated word, a DMA broadcast of it, and the wait."""
-    word = 0
-    for i in range(8):
-        word |= (value & 0xFF) << (8 * i)
-    word = word - (1 << 64) if word >> 63 else word
-    view = snax.StaticAllocOp(offset, MemRefType(i64, [nbytes // 8], memory_space=t.memory_space))
-    w = arith.ConstantOp(IntegerAttr(word, i64))
-    zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
-    store = memref.StoreOp.get(w.result, view.result, [zero.result])
-    start = dma.StartOp(
-        view.result,
-        view.result,
-        8,
-        dma.PatternAttr([nbytes // 8], [0]),
-        dma.PatternAttr([nbytes // 8], [8]),
-    )
-    return [view, w, zero, store, start, dma.WaitOp([start.token])]
-
-
 def _copy(src: SSAValue, dst: SSAValue) -> linalg.GenericOp:
     """A 4-D copy generic (runs on the core)."""
     t = dst.type
@@ -351,8 +331,8 @@ def _rewrite(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> bool:
         ops.append(a_alloc)
         a_value = a_alloc.result
         if kp != k:
-            ops += _fill(a_offset, m * kp, zw, t)
-            ops += _fill(offset, kp * n, zx, t)
+            ops += fill_ops(a_offset, m * kp, replicated_word(zw), 1, t.memory_space)
+            ops += fill_ops(offset, kp * n, replicated_word(zx), 1, t.memory_space)
         w_alloc = row_major_l1_alloc(conv.w)
         if w_alloc is None:
             # Constants live where only the core reaches them (its private memory).
@@ -999,7 +979,7 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
         else:
             w_addr = TCDM_BASE + w_alloc.offset.value.data
         if kp != k:
-            e.wait(e.store64(plan.offsets["a"], _splat(zw), 1))
+            e.wait(e.store64(plan.offsets["a"], replicated_word(zw), 1))
             tokens.append(e.copy(o["a"], o["a"], [mp, kp], [0, 0], [mp, kp], [ap, 1], False))
             e.wait(tokens)
             tokens = []
@@ -1142,13 +1122,6 @@ def _chunked(g: linalg.GenericOp, conv: Conv, cfg: ClusterConfig) -> str | None:
     if stage is not None:
         return f"matmul_requant@{instance}"
     return f"{'quantized_matmul' if conv.zps is not None else 'matmul'}@{instance}"
-
-
-def _splat(value: int) -> int:
-    word = 0
-    for i in range(8):
-        word |= (value & 0xFF) << (8 * i)
-    return word
 
 
 def conv_to_gemm(module: ModuleOp, cfg: ClusterConfig, done: list[str] | None = None) -> int:

@@ -48,7 +48,7 @@ from xdsl.pattern_rewriter import (
 from snaxc.config import TCDM_BASE
 from snaxc.dialects import dma, snax
 from snaxc.transforms.l1_buffers import l1_end, row_major_l1_alloc
-from snaxc.transforms.pad_to_dma import _merge, _simplify, fill_ops
+from snaxc.transforms.pad_to_dma import _merge, _simplify, fill_ops, replicated_word
 from snaxc.transforms.place_program_io import contiguous_copy, size_bytes
 
 
@@ -204,11 +204,7 @@ def _fill_word(value, esize: int) -> int | None:
         bits = struct.unpack("<I", struct.pack("<f", attr.value.data))[0]
     else:
         return None
-    bits &= (1 << (8 * esize)) - 1
-    word = 0
-    for i in range(8 // esize):
-        word |= bits << (8 * esize * i)
-    return word - (1 << 64) if word >> 63 else word
+    return replicated_word(bits, esize)
 
 
 class FillToDma(RewritePattern):
@@ -241,7 +237,9 @@ class FillToDma(RewritePattern):
         nbytes = size_bytes(dt)
         if word is None or alloc is None or nbytes < 8 or alloc.offset.value.data % 8:
             return
-        rewriter.replace(g, fill_ops(alloc.offset.value.data, nbytes, word, es, dt), [])
+        rewriter.replace(
+            g, fill_ops(alloc.offset.value.data, nbytes, word, es, dt.memory_space), []
+        )
 
 
 @dataclass(frozen=True)

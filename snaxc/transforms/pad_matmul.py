@@ -36,17 +36,15 @@ from xdsl.context import Context
 from xdsl.dialects import arith, func, memref
 from xdsl.dialects.builtin import (
     AffineMapAttr,
-    IndexType,
     IntegerAttr,
     IntegerType,
     MemRefType,
     ModuleOp,
     NoneAttr,
     i32,
-    i64,
 )
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Attribute, Operation, OpResult, SSAValue
+from xdsl.ir import Operation, OpResult, SSAValue
 from xdsl.ir.affine import AffineMap
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
@@ -55,6 +53,7 @@ from snaxc import accelerators
 from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, kernel, snax
 from snaxc.transforms.l1_buffers import l1_end
+from snaxc.transforms.pad_to_dma import fill_ops, replicated_word
 from snaxc.transforms.pass_config import pass_config
 
 _MK = AffineMap.from_callable(lambda m, n, k: (m, k))
@@ -217,30 +216,6 @@ def copy_rows(src: int, dst: int, rows: int, row_bytes: int, src_stride: int, ds
     return [s, d, start], start.token
 
 
-def fill_bytes(offset: int, nbytes: int, value: int, space: Attribute) -> list[Operation]:
-    """Fill `nbytes` (a multiple of 8) of L1 at `offset` with the byte `value`: the core
-    stores the replicated word, the DMA broadcasts it (source stride 0), then waits."""
-    word = 0
-    for i in range(8):
-        word |= (value & 0xFF) << (8 * i)
-    word = word - (1 << 64) if word >> 63 else word
-    view = snax.StaticAllocOp(offset, MemRefType(i64, [nbytes // 8], memory_space=space))
-    w = arith.ConstantOp(IntegerAttr(word, i64))
-    zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
-    store = memref.StoreOp.get(w.result, view.result, [zero.result])
-    ops: list[Operation] = [view, w, zero, store]
-    if nbytes > 8:
-        start = dma.StartOp(
-            view.result,
-            view.result,
-            8,
-            dma.PatternAttr([nbytes // 8], [0]),
-            dma.PatternAttr([nbytes // 8], [8]),
-        )
-        ops += [start, dma.WaitOp([start.token])]
-    return ops
-
-
 @dataclass
 class _Padder:
     """The padded buffers of one chain and the ops that fill and drain them."""
@@ -365,7 +340,7 @@ def _rewrite(mm: Matmul, cfg: ClusterConfig, tile: tuple[int, int, int]) -> bool
         a2 = p.alloc(at, [mp, kp])
         if a2 is None:
             return False
-        p.before += fill_bytes(a2.offset.value.data, mp * kp, mm.a_zp, space)
+        p.before += fill_ops(a2.offset.value.data, mp * kp, replicated_word(mm.a_zp), 1, space)
         p.copy_in(a, a2, m, k)
         p.subst[a] = a2.result
     # B: a view with Kp rows when N is aligned (the extra rows meet the zero-point columns

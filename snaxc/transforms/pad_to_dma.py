@@ -39,7 +39,7 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Operation, OpResult, SSAValue
+from xdsl.ir import Attribute, Operation, OpResult, SSAValue
 from xdsl.ir.affine import AffineMap
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
@@ -117,7 +117,7 @@ def _merge(bounds: list[int], strides: list[int]) -> tuple[list[int], list[int]]
     return b, s
 
 
-def _word(value: int, esize: int) -> int:
+def replicated_word(value: int, esize: int = 1) -> int:
     """`value` (esize bytes) replicated into a signed 64-bit word."""
     v = value & ((1 << (8 * esize)) - 1)
     w = 0
@@ -126,13 +126,13 @@ def _word(value: int, esize: int) -> int:
     return w - (1 << 64) if w >> 63 else w
 
 
-def fill_ops(offset: int, nbytes: int, word: int, esize: int, t: MemRefType) -> list[Operation]:
+def fill_ops(offset: int, nbytes: int, word: int, esize: int, space: Attribute) -> list[Operation]:
     """Fill `nbytes` (>= 8) of L1 at `offset` (8-byte aligned) with the 64-bit `word` (a
     value of `esize` bytes replicated): the core stores it into the first word, the DMA
     copies that word into the others (source stride 0) and the value into the bytes past
     the last whole word; then waits."""
     words = nbytes // 8
-    view = snax.StaticAllocOp(offset, MemRefType(i64, [words], memory_space=t.memory_space))
+    view = snax.StaticAllocOp(offset, MemRefType(i64, [words], memory_space=space))
     w = arith.ConstantOp(IntegerAttr(word, i64))
     zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
     store = memref.StoreOp.get(w.result, view.result, [zero.result])
@@ -240,7 +240,8 @@ def _rewrite(pad: Pad, dims: int) -> bool:
     if len(db) > dims:
         return False
     # The interior copy must not start before the fill has finished.
-    ops = fill_ops(alloc.offset.value.data, nbytes, _word(pad.value, esize), esize, t)
+    word = replicated_word(pad.value, esize)
+    ops = fill_ops(alloc.offset.value.data, nbytes, word, esize, t.memory_space)
     dst = arith.ConstantOp(IntegerAttr(TCDM_BASE + alloc.offset.value.data + offset * esize, i32))
     total = prod(shape) * esize
     copy = dma.StartOp(

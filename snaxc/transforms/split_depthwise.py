@@ -66,6 +66,7 @@ from xdsl.utils.exceptions import DiagnosticException
 from snaxc.config import TCDM_BASE, ClusterConfig
 from snaxc.dialects import dma, kernel, snax
 from snaxc.transforms.l1_buffers import buffer_bytes, l1_end, row_major_l1_alloc
+from snaxc.transforms.pad_to_dma import replicated_word
 from snaxc.transforms.pass_config import pass_config
 
 GROUP = 8
@@ -318,13 +319,6 @@ def _view(offset: int, element: IntegerType, shape: list[int]) -> snax.StaticAll
     return snax.StaticAllocOp(offset, MemRefType(element, shape, memory_space=snax.L1))
 
 
-def _splat8(value: int) -> int:
-    word = 0
-    for i in range(8):
-        word |= (value & 0xFF) << (8 * i)
-    return word - (1 << 64) if word >> 63 else word
-
-
 def _conv_generic(
     x: SSAValue, w: SSAValue, y: SSAValue, stride: tuple[int, int], zps: list[SSAValue] | None
 ) -> linalg.GenericOp:
@@ -396,7 +390,7 @@ def block_weights(dw: Depthwise, w_offset: int, slices: list[int], dims: int) ->
     zw = dw.zps[1] if dw.zps is not None else 0
     words = -(-sum(block_bytes(n, kk) for n in slices) // 8)
     wv = _view(w_offset, i64, [words])
-    word = arith.ConstantOp(IntegerAttr(_splat8(zw), i64))
+    word = arith.ConstantOp(IntegerAttr(replicated_word(zw), i64))
     zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
     ops: list[Operation] = [wv, word, zero]
     ops.append(memref.StoreOp.get(word.result, wv.result, [zero.result]))
