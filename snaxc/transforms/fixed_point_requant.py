@@ -804,16 +804,7 @@ class IntegerPool(_QuantizePattern):
             )
             new_ops += [q_empty, rescaled]
             result = rescaled.results[0]
-        if collapse is not None:
-            t = generic.results[0].type
-            assert isinstance(t, TensorType)
-            c = tensor.CollapseShapeOp(
-                operands=[result],
-                result_types=[TensorType(q.result_type, t.get_shape())],
-                properties={"reassociation": collapse.reassociation},
-            )
-            new_ops.append(c)
-            result = c.result
+        result = _collapse_as(result, collapse, generic, q.result_type, new_ops)
         rewriter.replace(generic, new_ops, [result])
         old_init = pool.outputs[0].owner
         _erase_if_dead(rewriter, *(x for x in (collapse, divisor_op) if x), pool, d_op, old_init)
@@ -878,17 +869,30 @@ class IntegerPool(_QuantizePattern):
         )
         new_ops: list[Operation] = [fsum, q_empty, done]
         result = done.results[0]
-        if collapse is not None:
-            t = generic.results[0].type
-            assert isinstance(t, TensorType)
-            c = tensor.CollapseShapeOp(
-                operands=[result],
-                result_types=[TensorType(q.result_type, t.get_shape())],
-                properties={"reassociation": collapse.reassociation},
-            )
-            new_ops.append(c)
-            result = c.result
+        result = _collapse_as(result, collapse, generic, q.result_type, new_ops)
         rewriter.replace(generic, new_ops, [result])
+
+
+def _collapse_as(
+    result: SSAValue,
+    collapse: tensor.CollapseShapeOp | None,
+    generic: Operation,
+    element_type: Attribute,
+    new_ops: list[Operation],
+) -> SSAValue:
+    """`result` collapsed as the pool's `collapse` did (to `generic`'s shape, with
+    `element_type`), appending the new op to `new_ops`; `result` itself without one."""
+    if collapse is None:
+        return result
+    t = generic.results[0].type
+    assert isinstance(t, TensorType)
+    c = tensor.CollapseShapeOp(
+        operands=[result],
+        result_types=[TensorType(element_type, t.get_shape())],
+        properties={"reassociation": collapse.reassociation},
+    )
+    new_ops.append(c)
+    return c.result
 
 
 def _elementwise_fill(value: SSAValue, init: SSAValue) -> linalg.GenericOp:
